@@ -1,0 +1,187 @@
+"""Coordinate grids and conversions between pixel flows, normalised flows and sampling grids.
+
+Normalised coordinates follow ``torch.nn.functional.grid_sample``: x first (width direction),
+y down, ``-1``/``+1`` are the left/top and right/bottom. What ``-1`` means depends on
+``align_corners``, which every function here takes as an explicit keyword:
+
+* ``align_corners=True``: ``-1`` and ``+1`` are the *centres* of the corner pixels, so pixel
+  ``i`` of ``n`` sits at ``2 * (i / (n - 1)) - 1``.
+* ``align_corners=False``: ``-1`` and ``+1`` are the outer *edges* of the corner pixels, so
+  pixel ``i`` sits at ``(2 * i + 1) / n - 1``.
+
+Pixel coordinates are pixel-centre indices: pixel ``(row i, column j)`` is at ``(x=j, y=i)``.
+The arithmetic for ``align_corners=True`` is exactly the official first-order-model
+``make_coordinate_grid`` (``arange``, then ``2 * (x / (n - 1)) - 1``), so grids built here are
+bit-identical to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from motionkit.errors import InputError
+from motionkit.ops._validation import (
+    FLOW_UNITS,
+    check_align_corners,
+    check_choice,
+    check_sampling_mode,
+    check_shape,
+    check_size,
+    check_tensor,
+)
+
+
+def _normalized_axis(n: int, align_corners: bool, dtype: torch.dtype, device: torch.device | None) -> Tensor:
+    """Normalised coordinates of the ``n`` pixel centres along one axis, shape ``(n,)``."""
+    index = torch.arange(n, device=device).to(dtype)
+    if align_corners:
+        return 2 * (index / max(n - 1, 1)) - 1
+    return (2 * index + 1) / n - 1
+
+
+def coordinate_grid(
+    height: int,
+    width: int,
+    *,
+    align_corners: bool,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> Tensor:
+    """Normalised coordinates of every pixel centre.
+
+    Returns ``(H, W, 2)``: ``[..., 0]`` is x (varies along W), ``[..., 1]`` is y, in ``[-1, 1]``
+    under the given ``align_corners`` convention. Passing it to ``grid_sample`` with the same
+    ``align_corners`` reproduces the image.
+    """
+    height, width = check_size((height, width))
+    align_corners = check_align_corners(align_corners)
+    x = _normalized_axis(width, align_corners, dtype, device)
+    y = _normalized_axis(height, align_corners, dtype, device)
+    return torch.stack((x.view(1, width).expand(height, width), y.view(height, 1).expand(height, width)), dim=-1)
+
+
+def pixel_grid(
+    height: int,
+    width: int,
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> Tensor:
+    """Pixel-centre coordinates ``(H, W, 2)``: ``[i, j] = (x=j, y=i)`` in pixels."""
+    height, width = check_size((height, width))
+    x = torch.arange(width, device=device).to(dtype)
+    y = torch.arange(height, device=device).to(dtype)
+    return torch.stack((x.view(1, width).expand(height, width), y.view(height, 1).expand(height, width)), dim=-1)
+
+
+def _per_axis(values: Sequence[float], like: Tensor) -> Tensor:
+    return torch.tensor(values, dtype=like.dtype, device=like.device)
+
+
+def pixels_to_normalized(coordinates: Tensor, size: Sequence[int], *, align_corners: bool) -> Tensor:
+    """Convert pixel coordinates ``(..., 2)`` (x, y) on an image of ``size = (H, W)`` to normalised ones."""
+    check_tensor(coordinates, "coordinates")
+    if coordinates.shape[-1:] != (2,):
+        raise InputError(f"coordinates must have shape (..., 2), got {tuple(coordinates.shape)}")
+    height, width = check_size(size)
+    if check_align_corners(align_corners):
+        denominator = _per_axis((max(width - 1, 1), max(height - 1, 1)), coordinates)
+        return 2 * (coordinates / denominator) - 1
+    return (2 * coordinates + 1) / _per_axis((width, height), coordinates) - 1
+
+
+def normalized_to_pixels(coordinates: Tensor, size: Sequence[int], *, align_corners: bool) -> Tensor:
+    """Convert normalised coordinates ``(..., 2)`` (x, y) to pixel coordinates on an image of ``size = (H, W)``."""
+    check_tensor(coordinates, "coordinates")
+    if coordinates.shape[-1:] != (2,):
+        raise InputError(f"coordinates must have shape (..., 2), got {tuple(coordinates.shape)}")
+    height, width = check_size(size)
+    if check_align_corners(align_corners):
+        return (coordinates + 1) / 2 * _per_axis((width - 1, height - 1), coordinates)
+    return ((coordinates + 1) * _per_axis((width, height), coordinates) - 1) / 2
+
+
+def _flow_scale(height: int, width: int, align_corners: bool, like: Tensor) -> Tensor:
+    """Normalised units per pixel for (x, y), shape ``(1, 2, 1, 1)``."""
+    if align_corners:
+        sx = 2.0 / (width - 1) if width > 1 else 0.0
+        sy = 2.0 / (height - 1) if height > 1 else 0.0
+    else:
+        sx, sy = 2.0 / width, 2.0 / height
+    return _per_axis((sx, sy), like).view(1, 2, 1, 1)
+
+
+def flow_pixels_to_normalized(flow: Tensor, *, align_corners: bool) -> Tensor:
+    """Pixel flow ``(B, 2, H, W)`` -> the same displacements in normalised units ``(B, 2, H, W)``."""
+    check_shape(flow, "flow", "(B, 2, H, W)", 4, {1: 2})
+    return flow * _flow_scale(flow.shape[2], flow.shape[3], check_align_corners(align_corners), flow)
+
+
+def flow_normalized_to_pixels(flow: Tensor, *, align_corners: bool) -> Tensor:
+    """Normalised flow ``(B, 2, H, W)`` -> the same displacements in pixels of the ``H x W`` grid."""
+    check_shape(flow, "flow", "(B, 2, H, W)", 4, {1: 2})
+    height, width = flow.shape[2], flow.shape[3]
+    if check_align_corners(align_corners):
+        scale = _per_axis(((width - 1) / 2.0, (height - 1) / 2.0), flow)
+    else:
+        scale = _per_axis((width / 2.0, height / 2.0), flow)
+    return flow * scale.view(1, 2, 1, 1)
+
+
+def flow_to_grid(flow: Tensor, *, align_corners: bool, units: str = "pixels") -> Tensor:
+    """Backward flow ``(B, 2, H, W)`` -> sampling grid ``(B, H, W, 2)`` for ``grid_sample``.
+
+    ``grid[b, i, j] = identity(i, j) + flow[b, :, i, j]`` in normalised units, so sampling with
+    it gives ``image(p + flow(p))``. ``units`` says whether ``flow`` is in ``"pixels"`` of the
+    ``H x W`` grid or already ``"normalized"``.
+    """
+    check_shape(flow, "flow", "(B, 2, H, W)", 4, {1: 2})
+    align_corners = check_align_corners(align_corners)
+    height, width = flow.shape[2], flow.shape[3]
+    identity = coordinate_grid(height, width, align_corners=align_corners, dtype=flow.dtype, device=flow.device)
+    displacement = flow.permute(0, 2, 3, 1)
+    if check_choice(units, "units", FLOW_UNITS) == "normalized":
+        return identity + displacement
+    # One fused kernel: identity + displacement * (normalised units per pixel).
+    return torch.addcmul(identity, displacement, _flow_scale(height, width, align_corners, flow).view(1, 1, 1, 2))
+
+
+def grid_to_flow(grid: Tensor, *, align_corners: bool, units: str = "pixels") -> Tensor:
+    """Sampling grid ``(B, H, W, 2)`` -> backward flow ``(B, 2, H, W)`` in ``units``.
+
+    The inverse of :func:`flow_to_grid` (same ``align_corners`` and ``units``).
+    """
+    check_shape(grid, "grid", "(B, H, W, 2)", 4, {3: 2})
+    align_corners = check_align_corners(align_corners)
+    check_choice(units, "units", FLOW_UNITS)
+    identity = coordinate_grid(
+        grid.shape[1], grid.shape[2], align_corners=align_corners, dtype=grid.dtype, device=grid.device
+    )
+    flow = (grid - identity).permute(0, 3, 1, 2)
+    if units == "pixels":
+        flow = flow_normalized_to_pixels(flow, align_corners=align_corners)
+    return flow
+
+
+def resize_grid(grid: Tensor, size: Sequence[int], *, align_corners: bool, mode: str = "bilinear") -> Tensor:
+    """Resample a sampling grid ``(B, h, w, 2)`` to ``(B, H, W, 2)`` with ``size = (H, W)``.
+
+    The grid's values are positions in normalised units, which do not depend on resolution, so
+    only the field is interpolated (no rescaling of the values). ``align_corners`` is passed to
+    ``F.interpolate`` (ignored for ``mode="nearest"``). The first-order model resizes its
+    deformation this way with ``align_corners=False``.
+    """
+    check_shape(grid, "grid", "(B, H, W, 2)", 4, {3: 2})
+    height, width = check_size(size)
+    align_corners = check_align_corners(align_corners)
+    check_sampling_mode(mode)
+    field = grid.permute(0, 3, 1, 2)
+    if mode == "nearest":
+        field = F.interpolate(field, size=(height, width), mode=mode)
+    else:
+        field = F.interpolate(field, size=(height, width), mode=mode, align_corners=align_corners)
+    return field.permute(0, 2, 3, 1)
