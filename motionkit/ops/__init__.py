@@ -15,6 +15,7 @@ from motionkit.ops.grid import (
     pixels_to_normalized,
     resize_grid,
 )
+from motionkit.ops.jacobians import invert_jacobians
 from motionkit.ops.keypoint_transfer import keypoint_hull_area, movement_scale, transfer_relative_motion
 from motionkit.ops.keypoints import (
     heatmap_weighted_jacobians,
@@ -42,6 +43,7 @@ __all__ = [
     "grid_to_flow",
     "heatmap_weighted_jacobians",
     "heatmaps_to_keypoints",
+    "invert_jacobians",
     "keypoint_hull_area",
     "keypoints_to_gaussians",
     "movement_scale",

@@ -14,6 +14,7 @@ from torch import Tensor
 
 from motionkit.errors import InputError
 from motionkit.ops._validation import check_shape
+from motionkit.ops.jacobians import invert_jacobians
 
 
 def keypoint_hull_area(keypoints: Tensor) -> Tensor:
@@ -89,5 +90,5 @@ def transfer_relative_motion(
     batch, count = source_keypoints.shape[:2]
     for name, value in zip(("source_jacobians", "driving_jacobians", "initial_driving_jacobians"), jacobians):
         check_shape(value, name, "(B, K, 2, 2)", 4, {0: batch, 1: count, 2: 2, 3: 2})
-    relative = torch.matmul(driving_jacobians, torch.inverse(initial_driving_jacobians))
+    relative = torch.matmul(driving_jacobians, invert_jacobians(initial_driving_jacobians))
     return keypoints, torch.matmul(relative, source_jacobians)

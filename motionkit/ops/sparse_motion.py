@@ -16,6 +16,7 @@ from torch import Tensor
 from motionkit.errors import InputError
 from motionkit.ops._validation import check_shape, check_size, same_device_dtype
 from motionkit.ops.grid import coordinate_grid
+from motionkit.ops.jacobians import invert_jacobians
 
 
 def sparse_motions(
@@ -54,7 +55,7 @@ def sparse_motions(
     if source_jacobians is not None and driving_jacobians is not None:
         for name, jac in (("source_jacobians", source_jacobians), ("driving_jacobians", driving_jacobians)):
             check_shape(jac, name, "(B, K, 2, 2)", 4, {0: batch, 1: count, 2: 2, 3: 2})
-        relative = torch.matmul(source_jacobians, torch.inverse(driving_jacobians))
+        relative = torch.matmul(source_jacobians, invert_jacobians(driving_jacobians))
         relative = relative.view(batch, count, 1, 1, 2, 2).expand(batch, count, height, width, 2, 2)
         offsets = torch.matmul(relative, offsets.unsqueeze(-1)).squeeze(-1)
     driving_to_source = offsets + source_keypoints.view(batch, count, 1, 1, 2)
