@@ -1,0 +1,50 @@
+"""Shared networks: norm layers, pix2pixHD generators and encoder, discriminators, VGG19 features."""
+
+from motionkit.nn.blocks import DownBlock2d, ResBlock2d, SameBlock2d, UpBlock2d
+from motionkit.nn.feature_encoder import FeatureEncoder
+from motionkit.nn.global_generator import GlobalGenerator, global_generator_layers
+from motionkit.nn.hourglass import Decoder, Encoder, Hourglass
+from motionkit.nn.instance_pooling import instance_average
+from motionkit.nn.keypoint_discriminator import KeypointDiscriminator
+from motionkit.nn.local_enhancer import LocalEnhancer
+from motionkit.nn.norm import NORM_NAMES, NormSpec, as_norm_spec
+from motionkit.nn.pix2pixhd import Pix2PixHDGenerator, pix2pixhd_condition
+from motionkit.nn.pix2pixhd_official import (
+    config_from_official_options,
+    drop_untracked_norm_stats,
+    load_official_pix2pixhd,
+    pix2pixhd_from_official,
+)
+from motionkit.nn.resnet_block import ResnetBlock
+
+COMPONENTS = (
+    Pix2PixHDGenerator,
+    KeypointDiscriminator,
+)
+
+__all__ = [
+    "Decoder",
+    "DownBlock2d",
+    "Encoder",
+    "Hourglass",
+    "KeypointDiscriminator",
+    "ResBlock2d",
+    "SameBlock2d",
+    "UpBlock2d",
+    "COMPONENTS",
+    "FeatureEncoder",
+    "GlobalGenerator",
+    "LocalEnhancer",
+    "NORM_NAMES",
+    "NormSpec",
+    "Pix2PixHDGenerator",
+    "ResnetBlock",
+    "as_norm_spec",
+    "config_from_official_options",
+    "drop_untracked_norm_stats",
+    "global_generator_layers",
+    "instance_average",
+    "load_official_pix2pixhd",
+    "pix2pixhd_condition",
+    "pix2pixhd_from_official",
+]
