@@ -1,0 +1,45 @@
+"""Visual samples: the method's named images arranged as one PNG grid per sample step."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..checkpoint import atomic_write
+
+
+def image_grid(visuals: dict[str, torch.Tensor], max_items: int = 4, pad: int = 2) -> np.ndarray:
+    """One row per named visual ``(B, 3 or 1, H, W)`` in [0, 1], up to ``max_items`` columns -> uint8
+    ``(H', W', 3)``. Visuals of different sizes are resized to the first one's size."""
+    if not visuals:
+        raise ValueError("no visuals to arrange")
+    rows = []
+    height = width = None
+    for name, images in visuals.items():
+        if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3):
+            shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+            raise ValueError(f"visual '{name}' must be (B, 1 or 3, H, W), got {shape}")
+        images = images[:max_items].detach().float().cpu()
+        if images.shape[1] == 1:
+            images = images.expand(-1, 3, -1, -1)
+        if height is None:
+            height, width = images.shape[-2:]
+        elif images.shape[-2:] != (height, width):
+            images = torch.nn.functional.interpolate(images, size=(height, width), mode="bilinear", align_corners=False)
+        rows.append(images.clamp(0, 1))
+    columns = max(r.shape[0] for r in rows)
+    grid = torch.ones(3, len(rows) * (height + pad) + pad, columns * (width + pad) + pad)
+    for i, images in enumerate(rows):
+        for j, image in enumerate(images):
+            top, left = pad + i * (height + pad), pad + j * (width + pad)
+            grid[:, top: top + height, left: left + width] = image
+    return (grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+
+
+def write_sample_grid(path: Path, visuals: dict[str, torch.Tensor]) -> Path:
+    """Write :func:`image_grid` of ``visuals`` as a PNG (atomically); the row order is the dict order."""
+    from PIL import Image
+
+    pixels = image_grid(visuals)
+    return atomic_write(path, lambda tmp: Image.fromarray(pixels).save(tmp, format="PNG"))
