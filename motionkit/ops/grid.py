@@ -10,9 +10,14 @@ y down, ``-1``/``+1`` are the left/top and right/bottom. What ``-1`` means depen
   pixel ``i`` sits at ``(2 * i + 1) / n - 1``.
 
 Pixel coordinates are pixel-centre indices: pixel ``(row i, column j)`` is at ``(x=j, y=i)``.
-The arithmetic for ``align_corners=True`` is exactly the official first-order-model
-``make_coordinate_grid`` (``arange``, then ``2 * (x / (n - 1)) - 1``), so grids built here are
-bit-identical to it.
+
+The same coordinates can be computed two ways that differ in the last bit (up to ~1.2e-7 in
+float32), and official codes differ in which they use, so :func:`coordinate_grid` takes a
+``method``: ``"linspace"`` (``torch.linspace``, the default; the official vid2vid and seg2vid
+warps build their grids this way) or ``"arange"`` (``arange`` then ``2 * (i / (n - 1)) - 1``,
+the official first-order-model ``make_coordinate_grid``; the keypoint functions use it).
+Pixel flows are converted by *dividing* by the exact half-extent (``(n - 1) / 2`` or ``n / 2``),
+as vid2vid does, so warps built here reproduce those codes bit for bit.
 """
 
 from __future__ import annotations
@@ -34,9 +39,16 @@ from motionkit.ops._validation import (
     check_tensor,
 )
 
+GRID_METHODS = ("linspace", "arange")
 
-def _normalized_axis(n: int, align_corners: bool, dtype: torch.dtype, device: torch.device | None) -> Tensor:
+
+def _normalized_axis(
+    n: int, align_corners: bool, method: str, dtype: torch.dtype, device: torch.device | str | None
+) -> Tensor:
     """Normalised coordinates of the ``n`` pixel centres along one axis, shape ``(n,)``."""
+    if method == "linspace":
+        edge = 1.0 if align_corners else 1.0 - 1.0 / n
+        return torch.linspace(-edge, edge, n, dtype=dtype, device=device)
     index = torch.arange(n, device=device).to(dtype)
     if align_corners:
         return 2 * (index / max(n - 1, 1)) - 1
@@ -48,6 +60,7 @@ def coordinate_grid(
     width: int,
     *,
     align_corners: bool,
+    method: str = "linspace",
     dtype: torch.dtype = torch.float32,
     device: torch.device | str | None = None,
 ) -> Tensor:
@@ -55,12 +68,14 @@ def coordinate_grid(
 
     Returns ``(H, W, 2)``: ``[..., 0]`` is x (varies along W), ``[..., 1]`` is y, in ``[-1, 1]``
     under the given ``align_corners`` convention. Passing it to ``grid_sample`` with the same
-    ``align_corners`` reproduces the image.
+    ``align_corners`` reproduces the image. ``method``: ``"linspace"`` or ``"arange"`` (same
+    values up to the last bit; see the module docstring).
     """
     height, width = check_size((height, width))
     align_corners = check_align_corners(align_corners)
-    x = _normalized_axis(width, align_corners, dtype, device)
-    y = _normalized_axis(height, align_corners, dtype, device)
+    check_choice(method, "method", GRID_METHODS)
+    x = _normalized_axis(width, align_corners, method, dtype, device)
+    y = _normalized_axis(height, align_corners, method, dtype, device)
     return torch.stack((x.view(1, width).expand(height, width), y.view(height, 1).expand(height, width)), dim=-1)
 
 
@@ -105,61 +120,63 @@ def normalized_to_pixels(coordinates: Tensor, size: Sequence[int], *, align_corn
     return ((coordinates + 1) * _per_axis((width, height), coordinates) - 1) / 2
 
 
-def _flow_scale(height: int, width: int, align_corners: bool, like: Tensor) -> Tensor:
-    """Normalised units per pixel for (x, y), shape ``(1, 2, 1, 1)``."""
+def _half_extent(height: int, width: int, align_corners: bool, like: Tensor) -> Tensor:
+    """Pixels per normalised unit for (x, y), shape ``(1, 2, 1, 1)``: ``(n - 1) / 2`` or ``n / 2``.
+
+    Half-integers are exact in every float dtype, so dividing by them is correctly rounded. A
+    size-1 axis with ``align_corners=True`` has no extent; its divisor is 1 (any value samples
+    the one pixel).
+    """
     if align_corners:
-        sx = 2.0 / (width - 1) if width > 1 else 0.0
-        sy = 2.0 / (height - 1) if height > 1 else 0.0
+        extent = ((width - 1) / 2.0 if width > 1 else 1.0, (height - 1) / 2.0 if height > 1 else 1.0)
     else:
-        sx, sy = 2.0 / width, 2.0 / height
-    return _per_axis((sx, sy), like).view(1, 2, 1, 1)
+        extent = (width / 2.0, height / 2.0)
+    return _per_axis(extent, like).view(1, 2, 1, 1)
 
 
 def flow_pixels_to_normalized(flow: Tensor, *, align_corners: bool) -> Tensor:
     """Pixel flow ``(B, 2, H, W)`` -> the same displacements in normalised units ``(B, 2, H, W)``."""
     check_shape(flow, "flow", "(B, 2, H, W)", 4, {1: 2})
-    return flow * _flow_scale(flow.shape[2], flow.shape[3], check_align_corners(align_corners), flow)
+    return flow / _half_extent(flow.shape[2], flow.shape[3], check_align_corners(align_corners), flow)
 
 
 def flow_normalized_to_pixels(flow: Tensor, *, align_corners: bool) -> Tensor:
     """Normalised flow ``(B, 2, H, W)`` -> the same displacements in pixels of the ``H x W`` grid."""
     check_shape(flow, "flow", "(B, 2, H, W)", 4, {1: 2})
-    height, width = flow.shape[2], flow.shape[3]
-    if check_align_corners(align_corners):
-        scale = _per_axis(((width - 1) / 2.0, (height - 1) / 2.0), flow)
-    else:
-        scale = _per_axis((width / 2.0, height / 2.0), flow)
-    return flow * scale.view(1, 2, 1, 1)
+    return flow * _half_extent(flow.shape[2], flow.shape[3], check_align_corners(align_corners), flow)
 
 
-def flow_to_grid(flow: Tensor, *, align_corners: bool, units: str = "pixels") -> Tensor:
+def flow_to_grid(flow: Tensor, *, align_corners: bool, units: str = "pixels", method: str = "linspace") -> Tensor:
     """Backward flow ``(B, 2, H, W)`` -> sampling grid ``(B, H, W, 2)`` for ``grid_sample``.
 
     ``grid[b, i, j] = identity(i, j) + flow[b, :, i, j]`` in normalised units, so sampling with
     it gives ``image(p + flow(p))``. ``units`` says whether ``flow`` is in ``"pixels"`` of the
-    ``H x W`` grid or already ``"normalized"``.
+    ``H x W`` grid (divided by the half-extent, see :func:`flow_pixels_to_normalized`) or
+    already ``"normalized"``. ``method`` builds the identity (see :func:`coordinate_grid`).
     """
     check_shape(flow, "flow", "(B, 2, H, W)", 4, {1: 2})
     align_corners = check_align_corners(align_corners)
     height, width = flow.shape[2], flow.shape[3]
-    identity = coordinate_grid(height, width, align_corners=align_corners, dtype=flow.dtype, device=flow.device)
+    identity = coordinate_grid(
+        height, width, align_corners=align_corners, method=method, dtype=flow.dtype, device=flow.device
+    )
     displacement = flow.permute(0, 2, 3, 1)
     if check_choice(units, "units", FLOW_UNITS) == "normalized":
         return identity + displacement
-    # One fused kernel: identity + displacement * (normalised units per pixel).
-    return torch.addcmul(identity, displacement, _flow_scale(height, width, align_corners, flow).view(1, 1, 1, 2))
+    # one fused kernel: identity + displacement / half-extent
+    return torch.addcdiv(identity, displacement, _half_extent(height, width, align_corners, flow).view(1, 1, 1, 2))
 
 
-def grid_to_flow(grid: Tensor, *, align_corners: bool, units: str = "pixels") -> Tensor:
+def grid_to_flow(grid: Tensor, *, align_corners: bool, units: str = "pixels", method: str = "linspace") -> Tensor:
     """Sampling grid ``(B, H, W, 2)`` -> backward flow ``(B, 2, H, W)`` in ``units``.
 
-    The inverse of :func:`flow_to_grid` (same ``align_corners`` and ``units``).
+    The inverse of :func:`flow_to_grid` (same ``align_corners``, ``units`` and ``method``).
     """
     check_shape(grid, "grid", "(B, H, W, 2)", 4, {3: 2})
     align_corners = check_align_corners(align_corners)
     check_choice(units, "units", FLOW_UNITS)
     identity = coordinate_grid(
-        grid.shape[1], grid.shape[2], align_corners=align_corners, dtype=grid.dtype, device=grid.device
+        grid.shape[1], grid.shape[2], align_corners=align_corners, method=method, dtype=grid.dtype, device=grid.device
     )
     flow = (grid - identity).permute(0, 3, 1, 2)
     if units == "pixels":

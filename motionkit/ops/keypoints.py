@@ -2,7 +2,7 @@
 
 Keypoints are ``(B, K, 2)`` in normalised ``[-1, 1]`` coordinates, x first. The coordinate
 grid they refer to is built by :func:`motionkit.ops.grid.coordinate_grid` with an explicit
-``align_corners``; the first-order motion model uses ``align_corners=True`` (its
+``align_corners`` and ``method="arange"``; the first-order motion model uses ``align_corners=True`` (its
 ``make_coordinate_grid``). The arithmetic follows the official first-order-model code
 operation for operation (division by the temperature, broadcast-multiply-and-sum for the
 expectations), so results are bit-identical to it.
@@ -40,6 +40,7 @@ def heatmaps_to_keypoints(heatmaps: Tensor, *, align_corners: bool) -> Tensor:
         heatmaps.shape[2],
         heatmaps.shape[3],
         align_corners=align_corners,
+        method="arange",
         dtype=heatmaps.dtype,
         device=heatmaps.device,
     )
@@ -65,7 +66,9 @@ def keypoints_to_gaussians(keypoints: Tensor, size: Sequence[int], *, variance: 
     height, width = check_size(size)
     if not variance > 0:
         raise ValueError(f"variance must be > 0, got {variance!r}")
-    grid = coordinate_grid(height, width, align_corners=align_corners, dtype=keypoints.dtype, device=keypoints.device)
+    grid = coordinate_grid(
+        height, width, align_corners=align_corners, method="arange", dtype=keypoints.dtype, device=keypoints.device
+    )
     batch, count = keypoints.shape[:2]
     offset = grid.view(1, 1, height, width, 2) - keypoints.view(batch, count, 1, 1, 2)
     return (-0.5 * (offset**2).sum(-1) / variance).exp()

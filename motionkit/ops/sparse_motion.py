@@ -49,7 +49,12 @@ def sparse_motions(
     height, width = check_size(size)
     batch, count = source_keypoints.shape[:2]
     identity = coordinate_grid(
-        height, width, align_corners=align_corners, dtype=source_keypoints.dtype, device=source_keypoints.device
+        height,
+        width,
+        align_corners=align_corners,
+        method="arange",
+        dtype=source_keypoints.dtype,
+        device=source_keypoints.device,
     ).view(1, 1, height, width, 2)
     offsets = identity - driving_keypoints.view(batch, count, 1, 1, 2)
     if source_jacobians is not None and driving_jacobians is not None:

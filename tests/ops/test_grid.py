@@ -29,13 +29,30 @@ def test_coordinate_grid_matches_affine_grid_identity(device, align_corners):
     assert torch.all(grid[0, 1:, 0] > grid[0, :-1, 0]) and torch.all(grid[1:, 0, 1] > grid[:-1, 0, 1])
 
 
-def test_coordinate_grid_align_corners_true_is_first_order_arithmetic():
+def test_coordinate_grid_methods_reproduce_official_constructions():
+    # 128 is a size where the two constructions differ in the last bit
+    n = 128
     # first-order-model make_coordinate_grid: arange, then 2 * (x / (n - 1)) - 1, in the target dtype
-    x = torch.arange(9).float()
-    expected_x = 2 * (x / 8) - 1
-    grid = coordinate_grid(3, 9, align_corners=True)
-    assert torch.equal(grid[1, :, 0], expected_x)
-    assert grid[0, 0].tolist() == [-1.0, -1.0] and grid[-1, -1].tolist() == [1.0, 1.0]
+    arange = coordinate_grid(3, n, align_corners=True, method="arange")
+    assert torch.equal(arange[1, :, 0], 2 * (torch.arange(n).float() / (n - 1)) - 1)
+    # vid2vid / seg2vid: torch.linspace(-1, 1, n)
+    linspace = coordinate_grid(n, 3, align_corners=True)
+    assert torch.equal(linspace[:, 2, 1], torch.linspace(-1, 1, n))
+    assert not torch.equal(arange[0, :, 0], linspace[:, 0, 1])
+    torch.testing.assert_close(arange[0, :, 0], linspace[:, 0, 1], rtol=0, atol=2e-7)
+    assert arange[0, 0].tolist() == [-1.0, -1.0] and arange[-1, -1].tolist() == [1.0, 1.0]
+
+
+def test_pixel_flow_warp_grid_is_bit_identical_to_vid2vid_construction():
+    # vid2vid: linspace grid + flow_x / ((W - 1) / 2), flow_y / ((H - 1) / 2)
+    flow = 20 * torch.randn(2, 2, 24, 40, generator=torch.Generator().manual_seed(0))
+    height, width = 24, 40
+    base_x = torch.linspace(-1, 1, width).view(1, 1, width).expand(2, height, width)
+    base_y = torch.linspace(-1, 1, height).view(1, height, 1).expand(2, height, width)
+    expected = torch.stack(
+        (base_x + flow[:, 0] / ((width - 1.0) / 2.0), base_y + flow[:, 1] / ((height - 1.0) / 2.0)), -1
+    )
+    assert torch.equal(flow_to_grid(flow, align_corners=True), expected)
 
 
 @pytest.mark.parametrize("align_corners", [False, True])
