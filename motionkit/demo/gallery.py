@@ -13,6 +13,7 @@ import torch
 from ..errors import MotionkitError
 from ..io.atomic import atomic_file
 from .context import DemoContext
+from .media import make_readable
 from .progress import ProgressReporter
 from .result import SectionResult
 from .section import DemoSection
@@ -145,4 +146,5 @@ def run_gallery(
         run.elapsed_s = time.monotonic() - started
         with atomic_file(run.index) as temp:
             temp.write_text(render_page(run), encoding="utf-8")
+        make_readable(run.index)
     return run

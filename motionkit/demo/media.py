@@ -24,6 +24,13 @@ def safe_stem(name: str) -> str:
     return stem
 
 
+def make_readable(path: Path) -> Path:
+    """Give a written file the usual ``rw-r--r--`` mode (atomic writes create private temp files), so a web
+    server can serve the gallery."""
+    path.chmod(0o644)
+    return path
+
+
 def _check_frames(frames: torch.Tensor, name: str) -> torch.Tensor:
     if not isinstance(frames, torch.Tensor):
         raise InputError(f"video '{name}': expected a (T, 3, H, W) tensor, got {type(frames).__name__}")
@@ -58,8 +65,8 @@ def save_video(gallery_dir: Path, folder: str, name: str, frames: torch.Tensor, 
     stem = safe_stem(name)
     mp4 = Path(folder) / f"{stem}.mp4"
     gif = Path(folder) / f"{stem}.gif"
-    write_video(gallery_dir / mp4, frames, fps, quality=18)
-    write_video(gallery_dir / gif, frames, fps)
+    make_readable(write_video(gallery_dir / mp4, frames, fps, quality=18))
+    make_readable(write_video(gallery_dir / gif, frames, fps))
     _, _, height, width = frames.shape
     return MediaItem("video", mp4.as_posix(), caption, role, width + width % 2, height + height % 2,
                      fallback=gif.as_posix())
@@ -81,5 +88,6 @@ def save_image(gallery_dir: Path, folder: str, name: str, image: Union[torch.Ten
             raise InputError(f"image '{name}': expected one (3, H, W) image, got {frames.shape[0]} frames")
         write_image(target, frames[0])
         height, width = frames.shape[-2:]
+    make_readable(target)
     return MediaItem("image", path.as_posix(), caption, role, int(width), int(height))
 
