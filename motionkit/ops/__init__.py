@@ -4,6 +4,12 @@ Conventions: docs/conventions.md. Flows are backward and in pixels unless a func
 ``units="normalized"``; ``align_corners`` is always an explicit keyword.
 """
 
+from motionkit.ops.flow_losses import (
+    flow_consistency_loss,
+    flow_smoothness_loss,
+    occlusion_weighted_photometric_loss,
+)
+from motionkit.ops.flow_visualization import color_wheel, flow_to_rgb
 from motionkit.ops.grid import (
     coordinate_grid,
     flow_normalized_to_pixels,
@@ -24,6 +30,7 @@ from motionkit.ops.keypoints import (
     soft_argmax,
     softmax_heatmaps,
 )
+from motionkit.ops.occlusion import flow_consistency_error, forward_backward_occlusion
 from motionkit.ops.pyramid import AntiAliasDownsample, ImagePyramid, gaussian_kernel
 from motionkit.ops.sparse_motion import sparse_motions
 from motionkit.ops.warp import compose_flows, resize_flow, warp, warp_by_grid, warp_sequence
@@ -34,11 +41,17 @@ __all__ = [
     "COMPONENTS",
     "AntiAliasDownsample",
     "ImagePyramid",
+    "color_wheel",
     "compose_flows",
     "coordinate_grid",
+    "flow_consistency_error",
+    "flow_consistency_loss",
     "flow_normalized_to_pixels",
     "flow_pixels_to_normalized",
+    "flow_smoothness_loss",
     "flow_to_grid",
+    "flow_to_rgb",
+    "forward_backward_occlusion",
     "gaussian_kernel",
     "grid_to_flow",
     "heatmap_weighted_jacobians",
@@ -48,6 +61,7 @@ __all__ = [
     "keypoints_to_gaussians",
     "movement_scale",
     "normalized_to_pixels",
+    "occlusion_weighted_photometric_loss",
     "pixel_grid",
     "pixels_to_normalized",
     "resize_flow",
