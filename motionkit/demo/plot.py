@@ -20,7 +20,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
         raise ValueError(f"nice_ticks: bounds must be finite, got [{low}, {high}]")
     if high <= low:
         high = low + (abs(low) or 1.0) * 1e-3
-    raw = (high - low) / max(count - 1, 1)
+    raw = (high - low) / max(count, 1)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
