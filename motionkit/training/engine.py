@@ -99,11 +99,6 @@ class Trainer:
                         f"method '{self.method.name}': a parameter is in both groups '{seen[id(p)]}' and '{name}'"
                     )
                 seen[id(p)] = name
-        missing = [g for g in self.method.discriminator_groups if g not in groups]
-        if missing:
-            raise MotionkitError(
-                f"method '{self.method.name}': discriminator_groups {missing} are not among its parameter groups {list(groups)}"
-            )
         unknown = [g for g in self.config.groups if g not in groups]
         if unknown:
             raise ConfigError(
@@ -128,6 +123,7 @@ class Trainer:
 
     @property
     def discriminator_groups(self) -> list[str]:
+        """Groups the discriminator step updates (a method may leave its discriminator out by config)."""
         return [g for g in self.groups if g in self.method.discriminator_groups]
 
     # -- state ----------------------------------------------------------------------------------------
@@ -212,6 +208,8 @@ class Trainer:
         """Train from ``self.step`` to ``config.steps``; returns the final weights file."""
         self.method.train()
         total = self.config.steps
+        if self.ctx.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
         log = ScalarLog(self.run_dir, resume_step=self.step, tensorboard=self.config.tensorboard) if self.ctx.is_main else None
         bar = tqdm(total=total, initial=self.step, desc="train", unit="step", dynamic_ncols=True, disable=not self.show_progress)
         try:
