@@ -1,6 +1,36 @@
 """Training objectives as ``Loss`` components."""
+
+from motionkit.losses.discriminator_outputs import per_discriminator
 from motionkit.losses.equivariance import JacobianEquivarianceLoss, KeypointEquivarianceLoss
+from motionkit.losses.feature_matching import FeatureMatchingLoss
+from motionkit.losses.gan import GANLoss
+from motionkit.losses.gaussian_kl import GaussianKLLoss
+from motionkit.losses.l1 import L1Loss
+from motionkit.losses.perceptual import PyramidPerceptualLoss, VGGPerceptualLoss
+from motionkit.losses.total_variation import TotalVariationLoss
 
-COMPONENTS = (KeypointEquivarianceLoss, JacobianEquivarianceLoss)
+COMPONENTS = (
+    FeatureMatchingLoss,
+    GANLoss,
+    GaussianKLLoss,
+    JacobianEquivarianceLoss,
+    KeypointEquivarianceLoss,
+    L1Loss,
+    PyramidPerceptualLoss,
+    TotalVariationLoss,
+    VGGPerceptualLoss,
+)
 
-__all__ = ["COMPONENTS", "JacobianEquivarianceLoss", "KeypointEquivarianceLoss"]
+__all__ = [
+    "COMPONENTS",
+    "FeatureMatchingLoss",
+    "GANLoss",
+    "GaussianKLLoss",
+    "JacobianEquivarianceLoss",
+    "KeypointEquivarianceLoss",
+    "L1Loss",
+    "PyramidPerceptualLoss",
+    "TotalVariationLoss",
+    "VGGPerceptualLoss",
+    "per_discriminator",
+]

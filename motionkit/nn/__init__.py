@@ -8,6 +8,7 @@ from motionkit.nn.instance_pooling import instance_average
 from motionkit.nn.keypoint_discriminator import KeypointDiscriminator
 from motionkit.nn.local_enhancer import LocalEnhancer
 from motionkit.nn.norm import NORM_NAMES, NormSpec, as_norm_spec
+from motionkit.nn.patch_discriminator import MultiscalePatchDiscriminator, NLayerDiscriminator, patch_discriminator_layers
 from motionkit.nn.pix2pixhd import Pix2PixHDGenerator, pix2pixhd_condition
 from motionkit.nn.pix2pixhd_official import (
     config_from_official_options,
@@ -16,9 +17,13 @@ from motionkit.nn.pix2pixhd_official import (
     pix2pixhd_from_official,
 )
 from motionkit.nn.resnet_block import ResnetBlock
+from motionkit.nn.temporal_discriminator import TemporalDiscriminator
+from motionkit.nn.vgg19 import VGG19Features, find_vgg19_weights, load_vgg19_state
 
 COMPONENTS = (
+    MultiscalePatchDiscriminator,
     Pix2PixHDGenerator,
+    TemporalDiscriminator,
     KeypointDiscriminator,
 )
 
@@ -35,16 +40,23 @@ __all__ = [
     "FeatureEncoder",
     "GlobalGenerator",
     "LocalEnhancer",
+    "MultiscalePatchDiscriminator",
+    "NLayerDiscriminator",
     "NORM_NAMES",
     "NormSpec",
     "Pix2PixHDGenerator",
     "ResnetBlock",
+    "TemporalDiscriminator",
+    "VGG19Features",
     "as_norm_spec",
     "config_from_official_options",
     "drop_untracked_norm_stats",
+    "find_vgg19_weights",
     "global_generator_layers",
     "instance_average",
     "load_official_pix2pixhd",
+    "load_vgg19_state",
+    "patch_discriminator_layers",
     "pix2pixhd_condition",
     "pix2pixhd_from_official",
 ]
