@@ -33,6 +33,7 @@ from motionkit.ops.keypoints import (
 from motionkit.ops.occlusion import flow_consistency_error, forward_backward_occlusion
 from motionkit.ops.pyramid import AntiAliasDownsample, ImagePyramid, gaussian_kernel
 from motionkit.ops.sparse_motion import sparse_motions
+from motionkit.ops.transforms import RandomTPSTransform
 from motionkit.ops.warp import compose_flows, resize_flow, warp, warp_by_grid, warp_sequence
 
 COMPONENTS = ()
@@ -41,6 +42,7 @@ __all__ = [
     "COMPONENTS",
     "AntiAliasDownsample",
     "ImagePyramid",
+    "RandomTPSTransform",
     "color_wheel",
     "compose_flows",
     "coordinate_grid",
