@@ -4,6 +4,7 @@ Conventions: docs/conventions.md. Flows are backward and in pixels unless a func
 ``units="normalized"``; ``align_corners`` is always an explicit keyword.
 """
 
+from motionkit.ops.flow_estimation import DISFlowEstimator
 from motionkit.ops.flow_losses import (
     flow_consistency_loss,
     flow_smoothness_loss,
@@ -36,11 +37,12 @@ from motionkit.ops.sparse_motion import sparse_motions
 from motionkit.ops.transforms import RandomTPSTransform
 from motionkit.ops.warp import compose_flows, resize_flow, warp, warp_by_grid, warp_sequence
 
-COMPONENTS = ()
+COMPONENTS = (DISFlowEstimator,)
 
 __all__ = [
     "COMPONENTS",
     "AntiAliasDownsample",
+    "DISFlowEstimator",
     "ImagePyramid",
     "RandomTPSTransform",
     "color_wheel",

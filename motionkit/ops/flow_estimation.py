@@ -1,0 +1,90 @@
+"""Classical optical flow: OpenCV's DIS (dense inverse search, Kroeger et al., ECCV 2016).
+
+Weight-free, so it can serve as pseudo ground truth for flow losses (vid2vid) and for
+temporal-consistency metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+import cv2
+import numpy as np
+import torch
+from pydantic import Field
+from torch import Tensor
+
+from motionkit.errors import InputError
+from motionkit.interfaces import Config, FlowEstimator
+from motionkit.ops._validation import check_shape
+
+_PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
+# ITU-R BT.601 luma, as cv2.cvtColor(..., COLOR_RGB2GRAY)
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def to_gray_uint8(images: Tensor) -> np.ndarray:
+    """``(B, 3 or 1, H, W)`` in ``[0, 1]`` -> ``(B, H, W)`` uint8 luma (rounded, clipped)."""
+    images = images.detach().float()
+    if images.shape[1] == 3:
+        weights = torch.tensor(_LUMA, device=images.device).view(1, 3, 1, 1)
+        images = (images * weights).sum(dim=1, keepdim=True)
+    gray = (images[:, 0] * 255).round().clamp(0, 255).to(torch.uint8)
+    return gray.cpu().numpy()
+
+
+class DISFlowEstimator(FlowEstimator):
+    """Dense backward flow from OpenCV's DIS optical flow (CPU, not differentiable).
+
+    ``forward(target, source)``: ``(B, 3, H, W)`` (or 1 channel) in ``[0, 1]`` -> flow
+    ``(B, 2, H, W)`` in pixels with ``target(p) ~= source(p + flow(p))``, i.e.
+    ``motionkit.ops.warp(source, flow, ...)`` approximates ``target``. For a video, the flow
+    from frame ``t`` to frame ``t - 1`` is ``estimator(frames[t], frames[t - 1])``. Frames are
+    converted to 8-bit luma; the flow is returned on the inputs' device and dtype, without
+    gradient.
+    """
+
+    name = "dis"
+
+    class Config(Config):
+        preset: Literal["ultrafast", "fast", "medium"] = "medium"
+        #: coarsest-to-finest pyramid stops at this level (0 = full resolution); None: preset default
+        finest_scale: Optional[int] = Field(default=None, ge=0)
+        patch_size: Optional[int] = Field(default=None, ge=2)
+        patch_stride: Optional[int] = Field(default=None, ge=1)
+        variational_refinement_iterations: Optional[int] = Field(default=None, ge=0)
+
+    config: Config
+
+    def _create(self) -> cv2.DISOpticalFlow:
+        dis = cv2.DISOpticalFlow_create(_PRESETS[self.config.preset])
+        if self.config.finest_scale is not None:
+            dis.setFinestScale(self.config.finest_scale)
+        if self.config.patch_size is not None:
+            dis.setPatchSize(self.config.patch_size)
+        if self.config.patch_stride is not None:
+            dis.setPatchStride(self.config.patch_stride)
+        if self.config.variational_refinement_iterations is not None:
+            dis.setVariationalRefinementIterations(self.config.variational_refinement_iterations)
+        return dis
+
+    def forward(self, target: Tensor, source: Tensor) -> Tensor:
+        check_shape(target, "target", "(B, 3, H, W)", 4)
+        check_shape(source, "source", "(B, 3, H, W)", 4)
+        if target.shape != source.shape or target.shape[1] not in (1, 3):
+            raise InputError(
+                f"target and source must both be (B, 3, H, W) or (B, 1, H, W), got {tuple(target.shape)} "
+                f"and {tuple(source.shape)}"
+            )
+        if self.config.patch_size is not None and min(target.shape[-2:]) < self.config.patch_size:
+            raise InputError(f"frames of size {tuple(target.shape[-2:])} are smaller than patch_size")
+        dis = self._create()
+        flows = [
+            torch.from_numpy(dis.calc(t, s, None))
+            for t, s in zip(to_gray_uint8(target), to_gray_uint8(source), strict=True)
+        ]
+        return torch.stack(flows).permute(0, 3, 1, 2).to(device=target.device, dtype=target.dtype)
