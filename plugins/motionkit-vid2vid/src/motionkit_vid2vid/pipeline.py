@@ -1,0 +1,153 @@
+"""Streaming vid2vid synthesis: the official test-time recurrence, one condition frame at a time.
+
+Memory is constant in the video length: the pipeline keeps only the last ``n_frames`` condition frames and,
+per scale, the last ``n_frames - 1`` generated frames (each scale keeps **its own** outputs, as the official
+test script does)::
+
+    pipe = Vid2VidPipeline(generator, mode="official")
+    for condition in conditions:                 # (B, C, H, W), the generator's per-frame channels
+        for frame in pipe.push(condition):       # (B, 3, H, W) in [0, 1]
+            writer.write(frame)
+
+How the recurrence starts (the frames before the first full window):
+
+* ``first_frame_generator`` (the official ``--use_single_G``): a single-image generator maps each of the
+  first ``n_frames - 1`` condition frames to an image; those images are emitted and seed the recurrence.
+* ``first_frames`` given to :meth:`Vid2VidPipeline.reset` (official ``--use_real_img``): real frames seed it.
+* otherwise (official ``--no_first_img``): previous frames are zeros and the first step returns the
+  hallucinated image without warping. With ``pad_start=True`` (the default) the first condition frame is
+  repeated ``n_frames - 1`` times before the video so that every condition frame gets an output;
+  ``pad_start=False`` is the official loop (the first output is for frame ``n_frames - 1``).
+
+Modes: ``"official"`` normalises with the current frame's statistics, as the official test script does (it
+never calls ``eval()``; this is what reproduces the released models); ``"eval"`` uses the stored running
+statistics. Neither changes the checkpoint's buffers.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager, nullcontext
+from typing import Iterator, Literal, Optional
+
+import torch
+from torch import Tensor
+
+from .composite_generator import ScaleResult
+from .norm_statistics import current_statistics
+from .sequence_generator import Vid2VidGenerator
+
+Mode = Literal["official", "eval"]
+MODES = ("official", "eval")
+
+
+@contextmanager
+def inference_mode(generator: torch.nn.Module, mode: Mode) -> Iterator[None]:
+    """No gradients, the generator in eval mode, and for ``"official"`` its norms on current statistics."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    was_training = generator.training
+    generator.eval()
+    try:
+        with torch.no_grad(), (current_statistics(generator) if mode == "official" else nullcontext()):
+            yield
+    finally:
+        generator.train(was_training)
+
+
+class Vid2VidPipeline:
+    """Frame-by-frame synthesis with a :class:`Vid2VidGenerator` (see the module docstring).
+
+    ``first_frame_generator``: a module mapping one condition frame ``(B, C, H, W)`` (only its first
+    ``first_frame_channels`` channels when given: the official single-image generators see the label one-hot
+    without the instance edges) to an image ``(B, 3, H, W)`` in ``[-1, 1]``, e.g. pix2pixHD's
+    ``GlobalGenerator``; it runs in the same mode as the generator. ``autocast_dtype``: run the networks
+    under ``torch.autocast`` in this dtype (e.g. ``torch.bfloat16`` on CPU) for speed; ``None`` = exact.
+    """
+
+    def __init__(
+        self,
+        generator: Vid2VidGenerator,
+        *,
+        mode: Mode = "official",
+        first_frame_generator: Optional[torch.nn.Module] = None,
+        first_frame_channels: Optional[int] = None,
+        autocast_dtype: Optional[torch.dtype] = None,
+        pad_start: bool = True,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.generator = generator
+        self.mode = mode
+        self.first_frame_generator = first_frame_generator
+        self.first_frame_channels = first_frame_channels
+        self.autocast_dtype = autocast_dtype
+        self.pad_start = pad_start
+        self.reset()
+
+    @property
+    def n_frames(self) -> int:
+        return self.generator.config.n_frames
+
+    def reset(self, first_frames: Optional[Tensor] = None) -> None:
+        """Start a new video; ``first_frames (B, n_frames - 1, 3, H, W)`` in ``[0, 1]`` seed it (optional)."""
+        if first_frames is not None and (first_frames.dim() != 5 or first_frames.shape[1] != self.n_frames - 1):
+            raise ValueError(
+                f"first_frames must be (B, {self.n_frames - 1}, 3, H, W), got {tuple(first_frames.shape)}"
+            )
+        self._given_first = None if first_frames is None else first_frames * 2 - 1
+        self._window: list[Tensor] = []
+        self._previous: Optional[list[Tensor]] = None
+
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return nullcontext()
+        return torch.autocast(device_type=self._device_type(), dtype=self.autocast_dtype)
+
+    def _device_type(self) -> str:
+        return next(self.generator.parameters()).device.type
+
+    def step(self, window: Tensor, previous: list[Tensor], *, use_raw_only: bool = False) -> list[ScaleResult]:
+        """One official generation step in this pipeline's mode (see :meth:`Vid2VidGenerator.step`)."""
+        with inference_mode(self.generator, self.mode), self._autocast():
+            return self.generator.step(window, previous, use_raw_only=use_raw_only)
+
+    def _seed(self, conditions: list[Tensor]) -> Optional[Tensor]:
+        """Previous frames ``(B, n_frames - 1, 3, H, W)`` in ``[-1, 1]`` for step 0, or ``None`` (zeros)."""
+        if self._given_first is not None:
+            return self._given_first
+        if self.first_frame_generator is not None:
+            channels = self.first_frame_channels
+            with inference_mode(self.first_frame_generator, self.mode), self._autocast():
+                images = [self.first_frame_generator(c if channels is None else c[:, :channels]) for c in conditions]
+            return torch.stack([image.float() for image in images], dim=1)
+        return None
+
+    def push(self, condition: Tensor) -> list[Tensor]:
+        """Add the next condition frame ``(B, C, H, W)``; returns the frames completed by it, each
+        ``(B, 3, H, W)`` in ``[0, 1]`` (none until the first window is full, then usually one)."""
+        if condition.dim() != 4:
+            raise ValueError(f"condition must be (B, C, H, W), got {tuple(condition.shape)}")
+        seeds_itself = self._given_first is None and self.first_frame_generator is None and self.pad_start
+        if seeds_itself and not self._window and self._previous is None:
+            self._window = [condition] * (self.n_frames - 1)
+        self._window.append(condition)
+        if len(self._window) < self.n_frames:
+            return []
+        emitted: list[Tensor] = []
+        use_raw_only = False
+        if self._previous is None:
+            seed = self._seed(self._window[:-1])
+            if seed is None:
+                batch, _, height, width = condition.shape
+                seed = condition.new_zeros(batch, self.n_frames - 1, self.generator.config.output_nc, height, width)
+                use_raw_only = True
+            else:
+                emitted += list(seed.unbind(1))
+            self._previous = self.generator.pyramid(seed.to(condition.dtype))
+        results = self.step(torch.stack(self._window, dim=1), self._previous, use_raw_only=use_raw_only)
+        self._previous = [
+            torch.cat([prev[:, 1:], result.image.to(prev.dtype).unsqueeze(1)], dim=1)
+            for prev, result in zip(self._previous, results)
+        ]
+        self._window.pop(0)
+        emitted.append(results[-1].image.float())
+        return [((frame + 1) / 2).clamp(0, 1) for frame in emitted]
