@@ -55,3 +55,9 @@ def load_case(name: str) -> Case:
 def case(request) -> Case:
     """Each parity case, loaded once per session."""
     return load_case(request.param)
+
+
+@pytest.fixture(scope="session")
+def parity_root() -> Path:
+    """The vid2vid parity fixture folder (the test is skipped when it is absent)."""
+    return require_fixtures()
