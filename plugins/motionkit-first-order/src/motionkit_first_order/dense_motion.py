@@ -86,7 +86,7 @@ class DenseMotionNetwork(mk.Component):
         )  # (B, K + 1, h, w, 2)
         repeated = source.unsqueeze(1).expand(batch, count, channels, height, width)
         sparse_deformed = warp_by_grid(
-            repeated.reshape(batch * count, channels, height, width),
+            repeated.reshape(batch * count, channels, height, width).to(motions.dtype),
             motions.reshape(batch * count, height, width, 2),
             align_corners=False,
         ).view(batch, count, channels, height, width)

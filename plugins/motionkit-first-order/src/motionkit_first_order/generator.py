@@ -94,7 +94,8 @@ class OcclusionAwareGenerator(mk.Generator):
         """Warp ``features (B, C, H, W)`` by a sampling grid ``(B, h, w, 2)``, resized bilinearly to ``H x W`` if needed."""
         if deformation.shape[1:3] != features.shape[2:]:
             deformation = resize_grid(deformation, features.shape[2:], align_corners=False, mode="bilinear")
-        return warp_by_grid(features, deformation, align_corners=False)
+        # sample in the grid's precision (float32 under autocast): bfloat16 coordinates are off by ~1/4 pixel
+        return warp_by_grid(features.to(deformation.dtype), deformation, align_corners=False)
 
     def render(self, source: torch.Tensor, source_features: torch.Tensor, kp_source: mk.Keypoints,
                kp_driving: mk.Keypoints, *, with_deformed: bool = True) -> dict[str, torch.Tensor]:

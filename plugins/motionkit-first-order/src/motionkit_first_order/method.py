@@ -12,8 +12,7 @@ from torch import nn
 import motionkit as mk
 from motionkit.losses import JacobianEquivarianceLoss, KeypointEquivarianceLoss, VGGPerceptualLoss
 from motionkit.nn import KeypointDiscriminator
-from motionkit.ops import ImagePyramid
-from motionkit.ops.random_tps import RandomTPS
+from motionkit.ops import ImagePyramid, RandomTPSTransform, warp_by_grid
 
 from .config import FirstOrderConfig
 from .generator import OcclusionAwareGenerator
@@ -127,11 +126,14 @@ class FirstOrder(mk.Method):
         outputs = dict(generated, kp_source=kp_source.value, kp_driving=kp_driving.value)
         if weights.equivariance_value or weights.equivariance_jacobian:
             params = self.config.loss_params.transform_params
-            transform = RandomTPS.sample(
+            transform = RandomTPSTransform.sample(
                 driving.shape[0], sigma_affine=params.sigma_affine, sigma_tps=params.sigma_tps,
                 points_tps=params.points_tps, device=driving.device, dtype=driving.dtype,
             )
-            transformed_frame = transform.warp_frames(driving)
+            # as the official code: align_corners=True coordinates (the keypoints' convention), sampled with
+            # align_corners=False, reflection padding
+            grid = transform.sampling_grid(*driving.shape[2:], align_corners=True)
+            transformed_frame = warp_by_grid(driving, grid.to(driving), align_corners=False, padding_mode="reflection")
             kp_transformed = self.kp_detector(transformed_frame)
             outputs.update(transformed_frame=transformed_frame, kp_transformed=kp_transformed.value)
             if weights.equivariance_value:
