@@ -102,9 +102,13 @@ class VGG19Features(nn.Module):
 
     def __init__(self, weights: Union[PathLike, None] = None, imagenet_normalize: bool = False) -> None:
         super().__init__()
-        self.features = vgg19_feature_layers()
-        if weights != "random":
-            self.features.load_state_dict(load_vgg19_state(find_vgg19_weights(weights)))
+        if weights == "random":
+            self.features = vgg19_feature_layers()
+        else:
+            state = load_vgg19_state(find_vgg19_weights(weights))
+            with torch.device("meta"):  # skip the random initialisation the file overwrites
+                self.features = vgg19_feature_layers()
+            self.features.load_state_dict(state, assign=True)
         self.features.requires_grad_(False)
         self.imagenet_normalize = imagenet_normalize
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)

@@ -91,11 +91,11 @@ def test_lookup_order(weights_file, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_wrong_files_are_named(tmp_path: Path) -> None:
-    state = torchvision_state()
-    state["features.28.weight"] = torch.zeros(512, 256, 3, 3)
+    state = {"features.0.weight": torch.zeros(64, 3, 3, 3), "features.0.bias": torch.zeros(64),
+             "features.2.weight": torch.zeros(64, 32, 3, 3)}
     wrong_shape = tmp_path / "vgg16.pth"
     torch.save(state, wrong_shape)
-    with pytest.raises(CheckpointError, match=r"vgg16.pth: not torchvision's VGG19: features.28.weight has shape \(512, 256, 3, 3\)"):
+    with pytest.raises(CheckpointError, match=r"vgg16.pth: not torchvision's VGG19: features.2.weight has shape \(64, 32, 3, 3\)"):
         load_vgg19_state(wrong_shape)
     resnet = tmp_path / "resnet.pth"
     torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7)}, resnet)
