@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 import torch
-import torch.nn.functional as F
 from pydantic import Field
 
 from motionkit.conditions.instance_edges import instance_edges
+from motionkit.conditions.semantic import one_hot_labels
 from motionkit.errors import InputError
 from motionkit.interfaces import Config, Generator
 
@@ -29,13 +29,7 @@ def pix2pixhd_condition(labels: torch.Tensor, instances: Optional[torch.Tensor],
     labels: ``(B, H, W)`` integer class ids in ``[0, num_classes)``; instances: ``(B, H, W)`` integer ids or
     ``None`` (no edge channel, as ``--no_instance``). Returns ``(B, num_classes [+ 1], H, W)`` float32.
     """
-    if labels.dim() != 3 or labels.is_floating_point():
-        raise InputError(f"labels must be a (B, H, W) integer tensor, got {tuple(labels.shape)} {labels.dtype}")
-    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
-        raise InputError(
-            f"labels must lie in [0, {num_classes}), got range [{int(labels.min())}, {int(labels.max())}]"
-        )
-    one_hot = F.one_hot(labels.long(), num_classes).permute(0, 3, 1, 2).float()
+    one_hot = one_hot_labels(labels, num_classes)
     if instances is None:
         return one_hot
     if instances.shape != labels.shape:
