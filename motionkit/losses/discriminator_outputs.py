@@ -27,10 +27,7 @@ def per_discriminator(outputs: DiscriminatorOutputs) -> list[list[ScaleOutput]]:
         raise ValueError("discriminator outputs are empty")
     if all(isinstance(item, ScaleOutput) for item in items):
         return [items]
-    groups = []
-    for group in items:
-        group = list(group) if not isinstance(group, (torch.Tensor, ScaleOutput)) else None
-        if not group or not all(isinstance(item, ScaleOutput) for item in group):
-            raise TypeError("discriminator outputs must be ScaleOutput, list[ScaleOutput] or list[list[ScaleOutput]]")
-        groups.append(group)
-    return groups
+    nested = all(isinstance(group, (list, tuple)) and group for group in items)
+    if not nested or not all(isinstance(item, ScaleOutput) for group in items for item in group):
+        raise TypeError("discriminator outputs must be ScaleOutput, list[ScaleOutput] or list[list[ScaleOutput]]")
+    return [list(group) for group in items]
