@@ -23,6 +23,7 @@ as vid2vid does, so warps built here reproduce those codes bit for bit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import torch
 import torch.nn.functional as F
@@ -77,6 +78,16 @@ def coordinate_grid(
     x = _normalized_axis(width, align_corners, method, dtype, device)
     y = _normalized_axis(height, align_corners, method, dtype, device)
     return torch.stack((x.view(1, width).expand(height, width), y.view(height, 1).expand(height, width)), dim=-1)
+
+
+@lru_cache(maxsize=32)
+def _planar_identity(
+    height: int, width: int, align_corners: bool, method: str, dtype: torch.dtype, device: torch.device
+) -> Tensor:
+    """Identity grid as channel planes ``(1, 2, H, W)``, cached for internal read-only use."""
+    with torch.inference_mode(False), torch.no_grad():
+        grid = coordinate_grid(height, width, align_corners=align_corners, method=method, dtype=dtype, device=device)
+        return grid.permute(2, 0, 1).unsqueeze(0).contiguous()
 
 
 def pixel_grid(
@@ -153,18 +164,20 @@ def flow_to_grid(flow: Tensor, *, align_corners: bool, units: str = "pixels", me
     it gives ``image(p + flow(p))``. ``units`` says whether ``flow`` is in ``"pixels"`` of the
     ``H x W`` grid (divided by the half-extent, see :func:`flow_pixels_to_normalized`) or
     already ``"normalized"``. ``method`` builds the identity (see :func:`coordinate_grid`).
+    The result is a permuted view of a ``(B, 2, H, W)`` tensor (``grid_sample`` reads it as
+    fast as a contiguous grid); call ``.contiguous()`` if a contiguous layout is needed.
     """
     check_shape(flow, "flow", "(B, 2, H, W)", 4, {1: 2})
     align_corners = check_align_corners(align_corners)
     height, width = flow.shape[2], flow.shape[3]
-    identity = coordinate_grid(
-        height, width, align_corners=align_corners, method=method, dtype=flow.dtype, device=flow.device
-    )
-    displacement = flow.permute(0, 2, 3, 1)
+    check_choice(method, "method", GRID_METHODS)
+    identity = _planar_identity(height, width, align_corners, method, flow.dtype, flow.device)
     if check_choice(units, "units", FLOW_UNITS) == "normalized":
-        return identity + displacement
-    # one fused kernel: identity + displacement / half-extent
-    return torch.addcdiv(identity, displacement, _half_extent(height, width, align_corners, flow).view(1, 1, 1, 2))
+        grid = identity + flow
+    else:
+        grid = torch.addcdiv(identity, flow, _half_extent(height, width, align_corners, flow))
+    # computed in the flow's planar layout (one contiguous pass), returned as a (B, H, W, 2) view
+    return grid.permute(0, 2, 3, 1)
 
 
 def grid_to_flow(grid: Tensor, *, align_corners: bool, units: str = "pixels", method: str = "linspace") -> Tensor:

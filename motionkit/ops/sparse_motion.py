@@ -3,7 +3,8 @@
 For keypoint ``k`` with source position ``p_k^S``, driving position ``p_k^D`` and jacobians
 ``J_k^S``, ``J_k^D`` the backward motion from the driving frame to the source frame near the
 keypoint is ``T_k(z) = p_k^S + J_k^S (J_k^D)^-1 (z - p_k^D)`` (Siarohin et al., NeurIPS 2019,
-Eq. 4). Computed with ``torch.inverse`` and ``torch.matmul`` exactly as the official code does.
+Eq. 4). Computed with ``torch.inverse`` and the same products and sums as the official code, so
+the grids are bit-identical to it on CPU.
 """
 
 from __future__ import annotations
@@ -55,14 +56,19 @@ def sparse_motions(
         method="arange",
         dtype=source_keypoints.dtype,
         device=source_keypoints.device,
-    ).view(1, 1, height, width, 2)
-    offsets = identity - driving_keypoints.view(batch, count, 1, 1, 2)
+    )
+    # per keypoint planes (B, K, H, W): z - p_k^D
+    x = identity[..., 0] - driving_keypoints[..., 0].view(batch, count, 1, 1)
+    y = identity[..., 1] - driving_keypoints[..., 1].view(batch, count, 1, 1)
     if source_jacobians is not None and driving_jacobians is not None:
         for name, jac in (("source_jacobians", source_jacobians), ("driving_jacobians", driving_jacobians)):
             check_shape(jac, name, "(B, K, 2, 2)", 4, {0: batch, 1: count, 2: 2, 3: 2})
-        relative = torch.matmul(source_jacobians, invert_jacobians(driving_jacobians))
-        relative = relative.view(batch, count, 1, 1, 2, 2).expand(batch, count, height, width, 2, 2)
-        offsets = torch.matmul(relative, offsets.unsqueeze(-1)).squeeze(-1)
-    driving_to_source = offsets + source_keypoints.view(batch, count, 1, 1, 2)
-    background = identity.expand(batch, 1, height, width, 2)
-    return torch.cat([background, driving_to_source], dim=1)
+        relative = torch.matmul(source_jacobians, invert_jacobians(driving_jacobians)).view(batch, count, 1, 1, 4)
+        # (J z)_i = J_i0 * x + J_i1 * y: the same two products and one sum that torch.matmul's 2 x 2 kernel
+        # computes (bit-identical on CPU), without materialising a matrix per pixel
+        x, y = relative[..., 0] * x + relative[..., 1] * y, relative[..., 2] * x + relative[..., 3] * y
+    motions = identity.new_empty(batch, count + 1, height, width, 2)
+    motions[:, 0] = identity
+    motions[:, 1:, :, :, 0] = x + source_keypoints[..., 0].view(batch, count, 1, 1)
+    motions[:, 1:, :, :, 1] = y + source_keypoints[..., 1].view(batch, count, 1, 1)
+    return motions

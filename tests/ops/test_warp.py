@@ -174,3 +174,13 @@ def test_warp_errors_are_clear():
         warp_sequence(torch.zeros(1, 3, 8), torch.zeros(1, 2, 2, 8, 8), align_corners=False)
     with pytest.raises(InputError, match=r"grid must have shape \(B, H, W, 2\)"):
         warp_by_grid(image, torch.zeros(1, 8, 8, 3), align_corners=False)
+
+
+def test_warp_after_inference_mode_still_differentiable():
+    # the identity grid is cached; a grid first built under inference_mode must not poison later autograd use
+    image, flow = torch.rand(1, 1, 6, 6), torch.zeros(1, 2, 6, 6)
+    with torch.inference_mode():
+        warp(image, flow, align_corners=False)
+    flow.requires_grad_(True)
+    warp(image, flow + 0.25, align_corners=False).sum().backward()
+    assert flow.grad is not None and flow.grad.abs().sum() > 0
