@@ -1,8 +1,6 @@
 """Fixtures for engine tests: the tiny plugin registered per test and config-file writing."""
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -12,10 +10,8 @@ import yaml
 
 from motionkit.testing import registry  # noqa: F401  (fixture)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tiny_plugin, training_helpers
 import tiny_plugin  # noqa: E402
-
-RUNNER = Path(__file__).resolve().parent / "run_tiny.py"
 
 
 @pytest.fixture
@@ -42,14 +38,3 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-def run_subprocess(*args: str, env: dict[str, str] | None = None, check: bool = True,
-                   timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run ``run_tiny.py ARGS`` (the motionkit CLI with the tiny plugin) in a fresh Python process."""
-    full_env = {**os.environ, **(env or {})}
-    result = subprocess.run([sys.executable, str(RUNNER), *args], env=full_env, capture_output=True, text=True,
-                            timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError(f"run_tiny.py {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return result

@@ -12,7 +12,7 @@ from motionkit.training import train
 from motionkit.training.checkpoints import latest_checkpoint, load_checkpoint_state
 from motionkit.training.scalars import read_scalars
 
-from conftest import run_subprocess
+from training_helpers import run_subprocess
 
 STEPS = 12
 TRAIN = {"steps": STEPS, "checkpoint_every": 3, "grad_clip": 1.0, "sample_every": 5}

@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 from motionkit.training import train
 from motionkit.training.scalars import read_scalars
 
-from conftest import RUNNER
+from training_helpers import RUNNER
 
 
 def test_two_processes_match_one_process_with_the_same_global_batch(tiny, write_config, tmp_path) -> None:
