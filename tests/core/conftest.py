@@ -10,7 +10,7 @@ import pytest
 
 import motionkit as mk
 
-pytest_plugins = ["motionkit.testing"]
+from motionkit.testing import registry  # noqa: F401  (fixture: a fresh registry per test)
 
 
 @pytest.fixture
