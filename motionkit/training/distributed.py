@@ -50,9 +50,12 @@ def init_distributed(device: torch.device) -> DistributedContext:
 
 
 def default_device(requested: Optional[str]) -> torch.device:
-    """``--device`` or, by default, this process's GPU (``cuda:LOCAL_RANK``) when CUDA is available."""
-    if requested:
+    """``--device`` or, by default, this process's GPU (``cuda:LOCAL_RANK``) when CUDA is available; a bare
+    ``cuda`` also means this process's GPU."""
+    if requested and requested != "cuda":
         return torch.device(requested)
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: CUDA is not available on this machine")
     if torch.cuda.is_available():
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     return torch.device("cpu")

@@ -7,14 +7,17 @@ batch. Nothing here depends on iteration history, so a resumed run only needs th
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 import torch
 from torch.utils.data import Sampler
 
 
+@lru_cache(maxsize=4)
 def epoch_permutation(num_items: int, seed: int, epoch: int) -> torch.Tensor:
-    """The order of the dataset in ``epoch``: a permutation of ``range(num_items)`` (int64)."""
+    """The order of the dataset in ``epoch``: a permutation of ``range(num_items)`` (int64; cached, do not
+    modify)."""
     generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
     return torch.randperm(num_items, generator=generator)
 

@@ -1,4 +1,4 @@
-"""Visual samples: the method's named images arranged as one PNG grid per sample step."""
+"""Visual samples: the method's named images arranged as one labelled PNG grid per sample step."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +7,8 @@ import numpy as np
 import torch
 
 from ..checkpoint import atomic_write
+
+LABEL_WIDTH = 96
 
 
 def image_grid(visuals: dict[str, torch.Tensor], max_items: int = 4, pad: int = 2) -> np.ndarray:
@@ -37,9 +39,15 @@ def image_grid(visuals: dict[str, torch.Tensor], max_items: int = 4, pad: int = 
     return (grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
 
 
-def write_sample_grid(path: Path, visuals: dict[str, torch.Tensor]) -> Path:
-    """Write :func:`image_grid` of ``visuals`` as a PNG (atomically); the row order is the dict order."""
-    from PIL import Image
+def write_sample_grid(path: Path, visuals: dict[str, torch.Tensor], pad: int = 2) -> Path:
+    """Write :func:`image_grid` of ``visuals`` as a PNG (atomically), each row named on its left."""
+    from PIL import Image, ImageDraw
 
-    pixels = image_grid(visuals)
-    return atomic_write(path, lambda tmp: Image.fromarray(pixels).save(tmp, format="PNG"))
+    pixels = image_grid(visuals, pad=pad)
+    canvas = Image.new("RGB", (pixels.shape[1] + LABEL_WIDTH, pixels.shape[0]), "white")
+    canvas.paste(Image.fromarray(pixels), (LABEL_WIDTH, 0))
+    draw = ImageDraw.Draw(canvas)
+    row_height = (pixels.shape[0] - pad) // len(visuals)
+    for i, name in enumerate(visuals):
+        draw.text((4, pad + i * row_height + row_height // 2 - 5), name[:16], fill="black")
+    return atomic_write(path, lambda tmp: canvas.save(tmp, format="PNG"))

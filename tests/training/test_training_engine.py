@@ -16,6 +16,7 @@ from motionkit.errors import ConfigError, MotionkitError
 from motionkit.training import NonFiniteLossError, Trainer, build_dataset, build_method, load_run_config, train
 from motionkit.training.checkpoints import list_checkpoints, load_checkpoint_state
 from motionkit.training.precision import resolve_precision
+from motionkit.training.samples import LABEL_WIDTH
 from motionkit.training.scalars import read_scalars
 
 
@@ -57,7 +58,7 @@ def test_run_folder_holds_checkpoints_logs_samples_config_and_final_weights(tiny
     assert samples == ["step-00000003.png", "step-00000006.png"]
     with Image.open(run / "samples" / "step-00000003.png") as image:
         # 3 rows (input, prediction, target) x 4 columns of 8x8 images with 2-pixel borders
-        assert image.size == (4 * 10 + 2, 3 * 10 + 2)
+        assert image.size == (LABEL_WIDTH + 4 * 10 + 2, 3 * 10 + 2)
 
 
 def test_generator_and_discriminator_updates_alternate(tiny, write_config, tmp_path) -> None:
