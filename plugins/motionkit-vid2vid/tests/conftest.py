@@ -17,7 +17,7 @@ from motionkit_vid2vid.sequence_generator import Vid2VidGenerator
 PARITY_ROOT = Path(os.environ.get("MOTIONKIT_PARITY", Path(__file__).resolve().parents[3].parent / "shared" / "parity")) / "vid2vid"
 CASES = ("street_fg", "pose_nofg")
 
-pytest_plugins = ["motionkit.testing"]
+from motionkit.testing import registry  # noqa: F401  (fixture: a fresh registry per test)
 
 
 def require_fixtures() -> Path:
