@@ -61,3 +61,12 @@ def case(request) -> Case:
 def parity_root() -> Path:
     """The vid2vid parity fixture folder (the test is skipped when it is absent)."""
     return require_fixtures()
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    """These tensors are tiny: one intra-op thread is as fast and does not suffer from a loaded machine."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

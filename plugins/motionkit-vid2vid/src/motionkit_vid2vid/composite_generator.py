@@ -95,7 +95,7 @@ class _CompositeBase(nn.Module):
             weight = self.model_final_w(flow_features)
             if not use_raw_only:
                 # the official grid (pixel units of align_corners=True) sampled under ``align_corners``
-                grid = flow_to_grid(flow, align_corners=True)
+                grid = flow_to_grid(flow.to(previous.dtype), align_corners=True)
                 warped = warp_by_grid(previous[:, -3:], grid, align_corners=self.align_corners, padding_mode="border")
                 blend = weight.expand_as(raw)
                 image = raw * blend + warped * (1 - blend)
