@@ -164,3 +164,23 @@ class FaceLandmarkEdges(ConditionExtractor):
     def forward(self, frames: Tensor) -> Tensor:
         edges = self.draw(self.landmarks(frames), frames.shape[-2], frames.shape[-1])
         return edges.to(device=frames.device, dtype=frames.dtype)
+
+
+class S3FDFaceDetector:
+    """face-alignment's S3FD face detector with local weights, as a crop-helper detector:
+    ``detector(frame uint8 (H, W, 3) RGB) -> [(x0, y0, x1, y1, score), ...]``."""
+
+    def __init__(self, weights_dir: Optional[Path] = None, threshold: float = 0.5, device: str = "cpu") -> None:
+        from face_alignment.detection.sfd import FaceDetector
+
+        folder = Path(weights_dir) if weights_dir else default_weights_dir()
+        name = required_weight_files("sfd")[1]
+        if not (folder / name).is_file():
+            url = _weight_urls("sfd")[name]
+            raise MissingWeightsError(f"face detector: missing weight file {folder / name} (from {url})")
+        self.threshold = threshold
+        self._detector = FaceDetector(device, path_to_detector=str(folder / name), filter_threshold=threshold)
+
+    def __call__(self, frame: np.ndarray) -> list[tuple[float, float, float, float, float]]:
+        boxes = self._detector.detect_from_image(np.ascontiguousarray(frame).copy())
+        return [tuple(float(v) for v in box[:5]) for box in boxes if float(box[4]) >= self.threshold]

@@ -1,4 +1,7 @@
 """Datasets: synthetic data with exact ground truth, video folders, paired sequences, augmentation, crops."""
+from .augmentation import AugmentationConfig, ClipAugmentation
+from .crop import Track, crop_square, detect_and_track, iou, paste_back, square_box, track_boxes
+from .paired_sequences import PairedSequencesDataset
 from .synthetic import (
     COCO18_JOINTS,
     DANCER_PARTS,
@@ -9,8 +12,14 @@ from .synthetic import (
     ScenesDataset,
     SpritesDataset,
 )
+from .video_folder import VideoFolderDataset
 
-COMPONENTS = (SpritesDataset, ScenesDataset, LabelMotionDataset, DancersDataset)
+COMPONENTS = (SpritesDataset, ScenesDataset, LabelMotionDataset, DancersDataset, VideoFolderDataset,
+              PairedSequencesDataset)
 
-__all__ = ["COCO18_JOINTS", "DANCER_PARTS", "LABEL_MOTION_CLASSES", "SCENE_CLASSES", "DancersDataset",
-           "LabelMotionDataset", "ScenesDataset", "SpritesDataset", "COMPONENTS"]
+__all__ = [
+    "AugmentationConfig", "ClipAugmentation", "Track", "crop_square", "detect_and_track", "iou", "paste_back",
+    "square_box", "track_boxes", "PairedSequencesDataset", "COCO18_JOINTS", "DANCER_PARTS", "LABEL_MOTION_CLASSES",
+    "SCENE_CLASSES", "DancersDataset", "LabelMotionDataset", "ScenesDataset", "SpritesDataset", "VideoFolderDataset",
+    "COMPONENTS",
+]

@@ -19,10 +19,11 @@ from .frames import (
     list_frame_files,
     natural_key,
     read_image,
+    read_label_image,
     write_frame_folder,
     write_image,
 )
-from .open_video import FrameSource, open_video
+from .open_video import VIDEO_SUFFIXES, FrameSource, open_video
 from .video_reader import VideoInfo, VideoReader
 from .video_writer import VideoWriter, write_video
 
@@ -32,6 +33,6 @@ COMPONENTS = ()
 __all__ = [
     "AtomicFile", "atomic_file", "atomic_folder", "mux_audio", "as_rgb_uint8", "frame_to_tensor",
     "frames_to_tensor", "tensor_to_frame", "tensor_to_frames", "to_uint8_frame", "IMAGE_SUFFIXES",
-    "FrameFolderReader", "list_frame_files", "natural_key", "read_image", "write_frame_folder", "write_image",
-    "FrameSource", "open_video", "VideoInfo", "VideoReader", "VideoWriter", "write_video",
+    "FrameFolderReader", "list_frame_files", "natural_key", "read_image", "read_label_image", "write_frame_folder", "write_image",
+    "VIDEO_SUFFIXES", "FrameSource", "open_video", "VideoInfo", "VideoReader", "VideoWriter", "write_video",
 ]

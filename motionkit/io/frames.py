@@ -9,6 +9,7 @@ from typing import Iterable, Iterator, Sequence, Union
 import imageio.v3 as iio
 import numpy as np
 import torch
+from PIL import Image
 
 from ..errors import InputError
 from .atomic import atomic_file, atomic_folder
@@ -28,6 +29,27 @@ def read_image(path: Union[str, os.PathLike]) -> np.ndarray:
     if pixels.ndim == 4:  # an animated PNG/GIF read as an image: take its first frame
         pixels = pixels[0]
     return as_rgb_uint8(pixels, str(path))
+
+
+def read_label_image(path: Union[str, os.PathLike]) -> np.ndarray:
+    """Read a label or instance map image (8/16/32-bit gray or palette PNG; palette images give their
+    palette indices) as int64 ``(H, W)`` raw values.
+
+    RGB images are rejected: a label map must store one id per pixel."""
+    path = check_readable_file(path)
+    try:
+        with Image.open(path) as image:
+            pixels = np.array(image)  # palette images give their indices, 16-bit images their raw values
+    except Exception as error:  # Pillow raises many types for unreadable data
+        raise InputError(f"{path}: not a readable label image ({type(error).__name__}: {error})") from None
+    if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        if (pixels[..., :3] == pixels[..., :1]).all():  # gray stored as RGB
+            pixels = pixels[..., 0]
+        else:
+            raise InputError(f"{path}: label image must have one channel of ids, got a colour image")
+    if pixels.ndim != 2:
+        raise InputError(f"{path}: label image must be (H, W), got shape {pixels.shape}")
+    return pixels.astype(np.int64)
 
 
 def write_image(path: Union[str, os.PathLike], image: Union[np.ndarray, torch.Tensor]) -> Path:

@@ -10,6 +10,9 @@ import numpy as np
 from .frames import FrameFolderReader
 from .video_reader import VideoInfo, VideoReader
 
+#: file suffixes treated as videos when scanning folders (anything ffmpeg decodes can be opened directly)
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif")
+
 
 class FrameSource(Protocol):
     """What :func:`open_video` returns: uint8 RGB ``(H, W, 3)`` frames, streamed."""
