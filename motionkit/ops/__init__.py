@@ -33,17 +33,19 @@ from motionkit.ops.keypoints import (
 )
 from motionkit.ops.occlusion import flow_consistency_error, forward_backward_occlusion
 from motionkit.ops.pyramid import AntiAliasDownsample, ImagePyramid, gaussian_kernel
+from motionkit.ops.raft import RAFTFlowEstimator
 from motionkit.ops.sparse_motion import sparse_motions
 from motionkit.ops.transforms import RandomTPSTransform
 from motionkit.ops.warp import compose_flows, resize_flow, warp, warp_by_grid, warp_sequence
 
-COMPONENTS = (DISFlowEstimator,)
+COMPONENTS = (DISFlowEstimator, RAFTFlowEstimator)
 
 __all__ = [
     "COMPONENTS",
     "AntiAliasDownsample",
     "DISFlowEstimator",
     "ImagePyramid",
+    "RAFTFlowEstimator",
     "RandomTPSTransform",
     "color_wheel",
     "compose_flows",

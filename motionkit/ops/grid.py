@@ -134,7 +134,7 @@ def normalized_to_pixels(coordinates: Tensor, size: Sequence[int], *, align_corn
 def _half_extent(height: int, width: int, align_corners: bool, like: Tensor) -> Tensor:
     """Pixels per normalised unit for (x, y), shape ``(1, 2, 1, 1)``: ``(n - 1) / 2`` or ``n / 2``.
 
-    Half-integers are exact in every float dtype, so dividing by them is correctly rounded. A
+    Half-integers are exact in float32/float64, so dividing by them is correctly rounded. A
     size-1 axis with ``align_corners=True`` has no extent; its divisor is 1 (any value samples
     the one pixel).
     """
