@@ -6,6 +6,7 @@ import torch
 import motionkit as mk
 from motionkit.configfile import builtin_configs, load_mapping, parse_run_config, validate_section
 from motionkit.testing import check_plugin
+from motionkit.training.config import parse_train_config
 from motionkit_vid2vid.method import Vid2Vid
 
 
@@ -30,3 +31,6 @@ def test_builtin_configs_validate():
         run = parse_run_config(load_mapping(path), str(path))
         assert run.method == "vid2vid"
         validate_section(Vid2Vid, run.model, source=str(path), section="model", plugin="motionkit-vid2vid")
+        dataset = mk.get_registry().get("dataset", run.data.name)
+        validate_section(dataset, run.data.params, source=str(path), section="data.params", plugin="motionkit")
+        parse_train_config(run.train, source=str(path))

@@ -77,3 +77,19 @@ def test_bad_batches_and_configs_are_named(batch):
         method.generator_step({k: v[:, :3] for k, v in batch.items()})
     with pytest.raises(Exception, match="frame_channels"):
         Vid2Vid(**{**TINY, "condition": dict(kind="labels", num_classes=35)})
+
+
+def test_edge_to_video_on_a_video_folder(tmp_path):
+    """edge2video: Canny edges of real video clips (core video-folder dataset), DIS flow as ground truth."""
+    from motionkit.data.video_folder import VideoFolderDataset
+    from motionkit.io import write_frame_folder
+
+    frames = ScenesDataset(height=32, width=32, num_frames=4, length=1)[0]["frames"]
+    write_frame_folder(tmp_path / "videos" / "clip0", frames)
+    dataset = VideoFolderDataset(root=tmp_path / "videos", split=None, mode="clips", num_frames=4)
+    batch = {k: v.unsqueeze(0) for k, v in dataset[0].items()}
+    method = Vid2Vid(generator=dict(frame_channels=1, ngf=8, n_downsample=2, n_blocks=2),
+                     condition=dict(kind="extractor", extractor="canny", channels=1),
+                     ndf=8, n_layers_D=2, num_D=1, temporal_scales=1, lambda_vgg=0.0, initial_frames=4, max_frames=4)
+    out = method.generator_step(batch)
+    assert all(torch.isfinite(v) for v in out.losses.values()) and out.outputs["fake"].shape == (1, 2, 3, 32, 32)

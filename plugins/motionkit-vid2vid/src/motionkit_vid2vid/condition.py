@@ -4,8 +4,8 @@
   ``use_instance``, the instance edge map (label-to-video, e.g. Cityscapes; the ``scenes`` dataset).
 * ``extractor``: a registered core condition extractor (``motionkit components --kind condition``) applied
   to each real frame ``frames (B, T, 3, H, W)``, e.g. ``canny`` (edge-to-video on any real video).
-* ``image``: precomputed condition images ``condition (B, T, channels, H, W)`` in ``[0, 1]``, e.g. rendered
-  pose label images or face edge maps of a paired dataset; they are fed in ``[-1, 1]`` like the official
+* ``image``: precomputed condition images ``conditions (B, T, channels, H, W)`` in ``[0, 1]`` (as the core
+  ``paired-sequences`` dataset gives them), e.g. rendered pose label images or face edge maps; they are fed in ``[-1, 1]`` like the official
   pose and face inputs.
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ class ConditionEncoder(nn.Module):
             self.extractor = create("condition", config.extractor, **config.params)
 
     #: batch keys each kind reads
-    REQUIRED = {"labels": ("labels",), "extractor": ("frames",), "image": ("condition",)}
+    REQUIRED = {"labels": ("labels",), "extractor": ("frames",), "image": ("conditions",)}
 
     def encode_frame(self, source: Tensor, instances: Optional[Tensor] = None) -> Tensor:
         """One frame's generator input ``(B, frame_channels, H, W)`` (see the class docstring)."""

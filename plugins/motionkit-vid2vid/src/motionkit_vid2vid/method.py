@@ -92,7 +92,8 @@ def _masked_l1(a: Tensor, b: Tensor, mask: Optional[Tensor]) -> Tensor:
 class Vid2Vid(Method):
     """vid2vid: sequential generator, conditional image and video discriminators (see the module docstring).
 
-    Batches: ``frames (B, T, 3, H, W)`` in ``[0, 1]``, the condition keys (see
+    Batches: ``frames (B, T, 3, H, W)`` in ``[0, 1]`` (or ``video``, as the core ``video-folder`` clips), the
+    condition keys (see
     :mod:`motionkit_vid2vid.condition`), optionally ``flow (B, T-1, 2, H, W)`` (backward, pixels) and
     ``visible (B, T-1, 1, H, W)``.
     """
@@ -229,6 +230,8 @@ class Vid2Vid(Method):
 
     def _inputs(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor, Optional[Tensor]]:
         """Frames ``(B, T, 3, H, W)`` in ``[-1, 1]``, conditions, GT flows ``(B, T-1, 2, H, W)``, visibility."""
+        if "frames" not in batch and "video" in batch:  # the core video-folder dataset's clips
+            batch = {**batch, "frames": batch["video"]}
         if "frames" not in batch:
             raise ValueError(f"vid2vid batches need 'frames' (B, T, 3, H, W); got keys {sorted(batch)}")
         length = self.sequence_length
@@ -237,7 +240,7 @@ class Vid2Vid(Method):
             raise ValueError(
                 f"'frames' must be (B, T, 3, H, W) with T >= {length} (current sequence length), got {tuple(frames01.shape)}"
             )
-        clipped = {k: v[:, :length] if k in ("frames", "labels", "instances", "condition") else v for k, v in batch.items()}
+        clipped = {k: v[:, :length] if k in ("frames", "labels", "instances", "conditions") else v for k, v in batch.items()}
         conditions = self.condition(clipped)
         frames01 = frames01[:, :length].float()
         if "flow" in batch:
