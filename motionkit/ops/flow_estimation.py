@@ -27,7 +27,7 @@ _PRESETS = {
 _LUMA = (0.299, 0.587, 0.114)
 
 
-def to_gray_uint8(images: Tensor) -> np.ndarray:
+def _to_gray_uint8(images: Tensor) -> np.ndarray:
     """``(B, 3 or 1, H, W)`` in ``[0, 1]`` -> ``(B, H, W)`` uint8 luma (rounded, clipped)."""
     images = images.detach().float()
     if images.shape[1] == 3:
@@ -85,6 +85,6 @@ class DISFlowEstimator(FlowEstimator):
         dis = self._create()
         flows = [
             torch.from_numpy(dis.calc(t, s, None))
-            for t, s in zip(to_gray_uint8(target), to_gray_uint8(source), strict=True)
+            for t, s in zip(_to_gray_uint8(target), _to_gray_uint8(source), strict=True)
         ]
         return torch.stack(flows).permute(0, 3, 1, 2).to(device=target.device, dtype=target.dtype)

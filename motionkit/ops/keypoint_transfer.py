@@ -24,7 +24,7 @@ def keypoint_hull_area(keypoints: Tensor) -> Tensor:
     that are not all collinear.
     """
     check_shape(keypoints, "keypoints", "(B, K, 2)", 3, {2: 2})
-    points = keypoints.detach().cpu().float().numpy()
+    points = keypoints.detach().cpu().double().numpy()
     areas = []
     for index, sample in enumerate(points):
         try:
@@ -74,10 +74,8 @@ def transfer_relative_motion(
     displacement = driving_keypoints - initial_driving_keypoints
     if adapt_movement_scale:
         scale = movement_scale(source_keypoints, initial_driving_keypoints)
-        if scale.numel() == 1:
-            displacement = displacement * float(scale)
-        else:
-            displacement = displacement * scale.to(displacement.dtype).view(-1, 1, 1)
+        # cast to the keypoints' dtype first, as multiplying by a Python float does (bit-identical to the official code)
+        displacement = displacement * scale.to(displacement.dtype).view(-1, 1, 1)
     keypoints = displacement + source_keypoints
 
     jacobians = (source_jacobians, driving_jacobians, initial_driving_jacobians)
