@@ -140,3 +140,21 @@ def test_generator_checks_its_input():
     kp = mk.Keypoints(torch.zeros(1, 2, 2))
     with pytest.raises(ValueError, match=r"source must be \(B, 3, H, W\)"):
         generator(torch.rand(1, 4, 16, 16), kp, kp)
+
+
+@pytest.mark.parametrize("name", ["sprites", "vox-256", "taichi-256"])
+def test_builtin_configs_validate(name):
+    import yaml
+
+    from motionkit.configfile import parse_run_config, resolve_config
+    from motionkit.training.config import parse_train_config
+
+    path = resolve_config(f"first-order/{name}")
+    run = parse_run_config(yaml.safe_load(path.read_text()), str(path))
+    config = FirstOrder.build_config(run.model, source=str(path))
+    parse_train_config(run.train, source=str(path))
+    mk.get_registry().get("dataset", run.data.name).build_config(run.data.params)
+    if name != "sprites":  # the real-data configs keep the official architecture and loss weights
+        assert config == FirstOrder.build_config(
+            {**run.model, "loss_params": {**run.model["loss_params"], "vgg19_weights": None}})
+        assert config.loss_params.loss_weights.perceptual == (10,) * 5

@@ -21,3 +21,10 @@ def register_components(register):
 @mk.hookimpl
 def register_commands(register):
     register(ANIMATE)
+
+
+@mk.hookimpl
+def register_demo_sections(register):
+    from .demo_section import SECTION
+
+    register(SECTION)
