@@ -66,10 +66,20 @@ def save_video(gallery_dir: Path, folder: str, name: str, frames: torch.Tensor, 
     mp4 = Path(folder) / f"{stem}.mp4"
     gif = Path(folder) / f"{stem}.gif"
     make_readable(write_video(gallery_dir / mp4, frames, fps, quality=18))
-    make_readable(write_video(gallery_dir / gif, frames, fps))
+    make_readable(_write_gif(gallery_dir / gif, frames, fps))
     _, _, height, width = frames.shape
     return MediaItem("video", mp4.as_posix(), caption, role, width + width % 2, height + height % 2,
                      fallback=gif.as_posix())
+
+
+def _write_gif(path: Path, frames: torch.Tensor, fps: float) -> Path:
+    """Write ``(T, 3, H, W)`` frames as a looping GIF with PIL (in-process: no encoder start-up per clip)."""
+    pixels = (frames * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    images = [Image.fromarray(p) for p in pixels]
+    with atomic_file(path) as temp:
+        images[0].save(temp, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps),
+                       loop=0, optimize=False)
+    return path
 
 
 def save_image(gallery_dir: Path, folder: str, name: str, image: Union[torch.Tensor, Image.Image], *,

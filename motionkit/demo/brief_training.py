@@ -1,0 +1,78 @@
+"""Train a method for a number of seconds (the gallery's budgets are in time, not steps)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from ..interfaces import Method
+from .progress import ProgressReporter
+
+
+@dataclass
+class LossHistory:
+    """Loss values per training step: ``{name: [value at step 0, 1, ...]}`` and the measured seconds."""
+
+    losses: dict[str, list[float]] = field(default_factory=dict)
+    steps: int = 0
+    seconds: float = 0.0
+
+    def add(self, values: dict[str, float]) -> None:
+        for name, value in values.items():
+            self.losses.setdefault(name, []).append(value)
+        self.steps += 1
+
+
+def train_for_seconds(
+    method: Method,
+    next_batch: Callable[[], dict[str, torch.Tensor]],
+    seconds: float,
+    *,
+    lr: float,
+    betas: tuple[float, float] = (0.5, 0.999),
+    progress: ProgressReporter,
+    report_every: int = 5,
+) -> LossHistory:
+    """Run generator (and discriminator) steps with one Adam per parameter group until ``seconds`` pass.
+
+    :param next_batch: returns the next training batch (already on the method's device).
+    :returns: the per-step losses (generator and discriminator terms by name) and the measured time.
+    """
+    method.train()
+    groups = {name: [p for p in params if p.requires_grad] for name, params in method.parameter_groups().items()}
+    optimizers = {name: torch.optim.Adam(params, lr=lr, betas=betas) for name, params in groups.items() if params}
+    generator_side = [o for n, o in optimizers.items() if n not in method.discriminator_groups]
+    discriminator_side = [o for n, o in optimizers.items() if n in method.discriminator_groups]
+    history = LossHistory()
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        batch = next_batch()
+        method.set_training_progress(history.steps, 0)
+        result = method.generator_step(batch)
+        _apply(generator_side, result.losses)
+        values = {name: float(v.detach()) for name, v in result.losses.items()}
+        if discriminator_side:
+            outputs = {k: v.detach() for k, v in result.outputs.items()}
+            d_losses = method.discriminator_step(batch, outputs)
+            if d_losses:
+                _apply(discriminator_side, d_losses)
+                values.update({name: float(v.detach()) for name, v in d_losses.items()})
+        history.add(values)
+        if history.steps % report_every == 0:
+            progress.step(history.steps, loss=sum(v for k, v in values.items() if k in result.losses))
+    history.seconds = time.monotonic() - start
+    method.eval()
+    return history
+
+
+def _apply(optimizers: list[torch.optim.Optimizer], losses: dict[str, torch.Tensor]) -> None:
+    for optimizer in optimizers:
+        optimizer.zero_grad(set_to_none=True)
+    total = torch.stack([v.reshape(()) for v in losses.values()]).sum()
+    if not torch.isfinite(total):
+        raise FloatingPointError(f"non-finite training loss: {({k: float(v.detach()) for k, v in losses.items()})}")
+    total.backward()
+    for optimizer in optimizers:
+        optimizer.step()
