@@ -1,6 +1,7 @@
 """Micro-benchmark: motionkit.ops warping and sparse motions against bare ``F.grid_sample``.
 
-For each device (CPU; CUDA when present) and size (default 256x256 and 512x512), float32,
+For each device (CPU; CUDA when present) and size (default 256x256 and 512x512, plus 8x8,
+where the work is negligible and the times show the per-call overhead), float32,
 ``align_corners=False``, it times:
 
 * ``grid_sample``            bare ``F.grid_sample(image, grid)``, grid precomputed (baseline)
@@ -19,7 +20,7 @@ round, per call. Bandwidth is the operation's minimum traffic (inputs read once,
 once) over the fastest time. ``overhead`` compares a motionkit row with its bare baseline
 (fastest times). Run from the repository root:
 
-    python benchmarks/bench_warp.py [--batch 4] [--keypoints 10] [--rounds 15] [--json out.json]
+    python benchmarks/bench_warp.py [--batch 4] [--keypoints 10] [--rounds 15] [--threads N] [--json out.json]
 """
 
 from __future__ import annotations
@@ -128,11 +129,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--channels", type=int, default=3)
     parser.add_argument("--keypoints", type=int, default=10)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 256, 512])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--block-seconds", type=float, default=0.05, help="time per block of calls")
+    parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     gpu = f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""

@@ -2,7 +2,9 @@
 
 The photometric and consistency terms are the ones of Pan et al., "Video Generation from Single
 Semantic Label Map" (img2vid / seg2vid, CVPR 2019), written for motionkit's backward flows:
-both are means of visibility-masked absolute differences, as in the official code.
+both are means of visibility-masked absolute differences, as in the official code. (The official
+code also multiplies each flow by its visibility mask before warping the frame that the
+photometric term compares; that is the caller's choice of ``flow`` and ``warped``.)
 """
 
 from __future__ import annotations
