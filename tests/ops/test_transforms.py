@@ -75,3 +75,14 @@ def test_transform_errors_are_clear():
         transform.warp_images(torch.zeros(3, 1, 4, 4), align_corners=False)
     with pytest.raises(InputError, match="both be given or both be None"):
         RandomTPSTransform(torch.zeros(1, 2, 3), control_points=torch.zeros(4, 2))
+
+
+def test_draws_follow_the_official_order_from_the_global_generator():
+    # affine noise (B, 2, 3) first, then spline weights (B, 1, P^2), both N(0, sigma) from torch's global RNG
+    torch.manual_seed(7)
+    noise = torch.normal(mean=0, std=0.1 * torch.ones([3, 2, 3]))
+    weights = torch.normal(mean=0, std=0.02 * torch.ones([3, 1, 16]))
+    torch.manual_seed(7)
+    transform = RandomTPSTransform.sample(3, sigma_affine=0.1, sigma_tps=0.02, points_tps=4)
+    assert torch.equal(transform.theta, noise + torch.eye(2, 3).view(1, 2, 3))
+    assert torch.equal(transform.control_params, weights)
