@@ -213,8 +213,10 @@ class Trainer:
         log = ScalarLog(self.run_dir, resume_step=self.step, tensorboard=self.config.tensorboard) if self.ctx.is_main else None
         bar = tqdm(total=total, initial=self.step, desc="train", unit="step", dynamic_ncols=True, disable=not self.show_progress)
         try:
-            for batch in self._batches():
-                self.method.set_training_progress(self.step, total)
+            batches = self._batches()
+            while self.step < total:
+                self.method.set_training_progress(self.step, total)  # before the batch is read
+                batch = next(batches)
                 scalars, outputs = self._train_step(batch)
                 self.step += 1
                 bar.update(1)
