@@ -117,3 +117,30 @@ def test_animate_cli_with_official_checkpoint_and_convert(tmp_path):
     official = FirstOrder.from_official(PARITY / "checkpoint.pth.tar", PARITY / "config.yaml")
     for key, value in official.state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value), key
+
+
+def test_inference_copy_matches_the_networks(tiny_method):
+    from motionkit_first_order.inference import SubpixelUpBlock, inference_copy
+
+    torch.manual_seed(1)
+    for module in tiny_method.modules():  # BatchNorm far from identity, so folding is exercised
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.normal_(0, 0.2)
+            module.running_var.uniform_(0.5, 1.5)
+            module.weight.data.uniform_(0.6, 1.4)
+            module.bias.data.normal_(0, 0.1)
+    tiny_method.eval()
+    detector, generator = inference_copy(tiny_method.kp_detector), inference_copy(tiny_method.generator)
+    assert any(isinstance(m, SubpixelUpBlock) for m in generator.modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in detector.modules())
+    source, driving = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        kp_s, kp_d = tiny_method.kp_detector(source), tiny_method.kp_detector(driving)
+        fast_s, fast_d = detector(source), detector(driving)
+        torch.testing.assert_close(fast_s.value, kp_s.value, atol=1e-5, rtol=0)
+        torch.testing.assert_close(fast_d.jacobian, kp_d.jacobian, atol=1e-5, rtol=0)
+        expected = tiny_method.generator(source, kp_s, kp_d)
+        actual = generator(source, kp_s, kp_d)
+    for key in ("prediction", "deformation", "occlusion_map", "mask"):
+        torch.testing.assert_close(actual[key], expected[key], atol=1e-5, rtol=0)
+    assert all(p.requires_grad for p in tiny_method.parameters())  # the original is untouched

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 import motionkit as mk
 from motionkit.ops import transfer_relative_motion
 
+from .inference import inference_copy
 from .method import FirstOrder
 
 Precision = Literal["fp32", "bf16", "fp16"]
@@ -50,7 +51,9 @@ class Animator:
     * ``precision``: ``"fp32"`` (exact), ``"bf16"`` (autocast; CPUs with AMX/AVX512-BF16 and GPUs) or
       ``"fp16"`` (CUDA autocast) for the generator; keypoints are always computed in float32.
 
-    The generator's encoder runs once per source (its features are cached); memory stays constant in
+    The generator's encoder runs once per source (its features are cached); the networks run as
+    :func:`inference_copy` rewrites (BatchNorm folded, sub-pixel up blocks: same outputs up to float
+    rounding, made on the method's current device when the Animator is built); memory stays constant in
     the number of driving frames.
     """
 
@@ -61,6 +64,8 @@ class Animator:
         if adapt_scale and not relative:
             raise ValueError("adapt_scale only applies to relative motion transfer (relative=True)")
         self.method = method.eval()
+        self.detector = inference_copy(method.kp_detector)
+        self.generator = inference_copy(method.generator)
         self.relative = relative
         self.adapt_scale = adapt_scale
         self.precision = precision
@@ -101,7 +106,7 @@ class Animator:
         source_in, padding = self._prepare(source)
         height, width = (source.shape[-2:])
         side = max(height, width)
-        detector, generator = self.method.kp_detector, self.method.generator
+        detector, generator = self.detector, self.generator
         kp_source = detector(source_in)
         with self._autocast():
             features = generator.encode(source_in)
