@@ -176,7 +176,7 @@ def _write_sequence(sequence: PlannedSequence, output: Path, split: str, size: i
     return count
 
 
-def add_prepare_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``motionkit prepare``."""
     parser.add_argument("inputs", nargs="+", type=Path, help="videos, GIFs, frame folders, or folders of those")
     parser.add_argument("--output", "-o", type=Path, required=True, help="dataset folder to write")
@@ -194,7 +194,7 @@ def add_prepare_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def run_prepare(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``motionkit prepare`` with parsed ``args``; returns the exit status."""
     detector = None
     extractors: dict = {}

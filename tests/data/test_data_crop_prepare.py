@@ -9,7 +9,7 @@ from motionkit.data import VideoFolderDataset, crop_square, paste_back, square_b
 from motionkit.data.crop import detect_and_track
 from motionkit.errors import InputError
 from motionkit.io import FrameFolderReader, write_video
-from motionkit.prepare import add_prepare_arguments, prepare, run_prepare
+from motionkit.prepare import add_arguments, prepare, run
 
 
 def test_tracks_follow_overlapping_boxes_and_split_on_gaps():
@@ -82,9 +82,9 @@ def test_prepare_tracks_crops_and_writes_conditions(tmp_path):
 def test_prepare_cli_arguments_pad_mode(tmp_path, capsys):
     moving_square_video(tmp_path / "wide.mp4", frames=3)
     parser = argparse.ArgumentParser()
-    add_prepare_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args([str(tmp_path / "wide.mp4"), "-o", str(tmp_path / "ds"), "--size", "16", "--quiet"])
-    assert run_prepare(args) == 0 and "1 sequences, 3 frames" in capsys.readouterr().out
+    assert run(args) == 0 and "1 sequences, 3 frames" in capsys.readouterr().out
     first = next(iter(FrameFolderReader(tmp_path / "ds" / "train" / "wide")))
     assert first.shape == (16, 16, 3) and (first[:2] == 0).all()  # letterboxed, not stretched
     with pytest.raises(InputError, match="crop 'track' needs a detector"):

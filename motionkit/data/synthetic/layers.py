@@ -43,6 +43,10 @@ class LayerStack:
     def __len__(self) -> int:
         return self.box.shape[0]
 
+    def select(self, index: Tensor) -> "LayerStack":
+        """The layers at ``index`` (a 1-D index tensor), in that order."""
+        return LayerStack(*(getattr(self, f)[index] for f in LayerStack.__dataclass_fields__))
+
     @staticmethod
     def concat(stacks: list["LayerStack"]) -> "LayerStack":
         """Stack several layer lists, the first one at the back (all must share K)."""
@@ -87,25 +91,58 @@ def pixel_centres(height: int, width: int, dtype: torch.dtype = torch.float32) -
     return torch.stack([grid_x, grid_y], -1).reshape(-1, 2)
 
 
-def _coverage(stack: LayerStack, placement: Tensor, points: Tensor, height: int, width: int) -> tuple[Tensor, Tensor]:
-    """Alpha ``(N, L, P)`` and canonical coordinates ``(N, L, P, 2)`` of ``points (N, P, 2)`` for each layer
-    placed by ``placement (N, L, 3, 3)``. Edges are anti-aliased over about one pixel."""
-    inverse = torch.linalg.inv(placement)
-    canonical = apply(inverse, points[:, None])  # (N, L, P, 2)
-    half = stack.box[:, :2][None, :, None]
-    radius = stack.box[:, 2][None, :, None]
-    outside = (canonical.abs() - (half - radius[..., None])).clamp(min=0)
-    inside = (canonical.abs() - (half - radius[..., None])).max(-1).values.clamp(max=0)
-    distance = outside.norm(dim=-1) + inside - radius  # signed distance in canonical units, < 0 inside
+def _canonical(inverse: Tensor, points: Tensor, frame: Tensor, layer: Tensor, point: Tensor) -> Tensor:
+    """Canonical coordinates ``(M, 2)`` of the selected (frame, layer, point) entries (``inverse``: the
+    frame -> canonical maps ``(N, L, 3, 3)``)."""
+    coefficients = inverse[..., :2, :].reshape(-1, 6)[frame * inverse.shape[1] + layer]  # (M, 6)
+    selected = points[frame, point]
+    x, y = selected[:, 0], selected[:, 1]
+    return torch.stack([coefficients[:, 0] * x + coefficients[:, 1] * y + coefficients[:, 2],
+                        coefficients[:, 3] * x + coefficients[:, 4] * y + coefficients[:, 5]], -1)
+
+
+def _bounds(stack: LayerStack, placement: Tensor, height: int, width: int) -> tuple[Tensor, Tensor]:
+    """Corners ``(N, L, 2)`` (low, high) of each placed layer's bounding box, grown by one pixel."""
+    signs = torch.tensor([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+    corners = apply(placement, (signs[None] * stack.box[:, None, :2]).expand(placement.shape[0], -1, -1, -1))
+    margin = torch.tensor([2.0 / width, 2.0 / height])
+    return corners.min(2).values - margin, corners.max(2).values + margin
+
+
+def _in_view(stack: LayerStack, placement: Tensor, height: int, width: int) -> Tensor:
+    """Indices of the layers that reach into the frame in at least one of the N frames (the back layer
+    always counts, so every pixel has an owner)."""
+    low, high = _bounds(stack, placement, height, width)
+    seen = ((low <= 1) & (high >= -1)).all(-1).any(0)
+    seen[0] = True
+    return torch.nonzero(seen)[:, 0]
+
+
+def _coverage(stack: LayerStack, placement: Tensor, points: Tensor, height: int, width: int) -> Tensor:
+    """Alpha ``(N, L, P)`` of ``points (N, P, 2)`` for each layer placed by ``placement (N, L, 3, 3)``.
+
+    Edges are anti-aliased over about one pixel. Only points inside a layer's bounding box (plus a pixel)
+    are evaluated, so small layers cost little."""
+    count, layers = placement.shape[:2]
+    half = stack.box[:, :2]
+    low, high = _bounds(stack, placement, height, width)
+    near = ((points[:, None, :, 0] >= low[..., None, 0]) & (points[:, None, :, 0] <= high[..., None, 0])
+            & (points[:, None, :, 1] >= low[..., None, 1]) & (points[:, None, :, 1] <= high[..., None, 1]))
+    frame, layer, point = torch.nonzero(near, as_tuple=True)
+    canonical = _canonical(torch.linalg.inv(placement), points, frame, layer, point)
+    box_half, radius = half[layer], stack.box[layer, 2:3]
+    excess = canonical.abs() - (box_half - radius)
+    distance = excess.clamp(min=0).norm(dim=-1) + excess.max(-1).values.clamp(max=0) - radius[:, 0]
     pixels_per_unit = placement[..., :2, :2].det().abs().sqrt() * (height * width) ** 0.5 / 2  # (N, L)
-    alpha = (0.5 - distance * pixels_per_unit[..., None]).clamp(0, 1)
-    return alpha, canonical
+    alpha = torch.zeros(count, layers, points.shape[1])
+    alpha[frame, layer, point] = (0.5 - distance * pixels_per_unit[frame, layer]).clamp(0, 1)
+    return alpha
 
 
 def _owner(alpha: Tensor) -> Tensor:
     """Index of the front-most layer with alpha > 0.5 (the back layer must cover everything)."""
-    layers = torch.arange(alpha.shape[1], device=alpha.device).view(1, -1, 1)
-    return torch.where(alpha > 0.5, layers, torch.zeros_like(layers)).max(1).values
+    layers = torch.arange(1, alpha.shape[1], device=alpha.device, dtype=torch.int16).view(1, -1, 1)
+    return ((alpha[:, 1:] > 0.5) * layers).amax(1).long()
 
 
 @dataclass
@@ -122,13 +159,15 @@ def render(stack: LayerStack, placement: Tensor, height: int, width: int) -> Ren
     """Render ``N`` frames of ``stack`` placed by ``placement (N, L, 3, 3)`` (canonical -> frame)."""
     count = placement.shape[0]
     points = pixel_centres(height, width).expand(count, -1, -1)
-    alpha, canonical = _coverage(stack, placement, points, height, width)
+    kept = _in_view(stack, placement, height, width)
+    full_stack, stack, placement = stack, stack.select(kept), placement[:, kept]
+    alpha = _coverage(stack, placement, points, height, width)
     # front-to-back transmittance: weight_l = alpha_l * prod_{m > l} (1 - alpha_m)
     above = torch.cumprod((1 - alpha).flip(1), 1).flip(1)
     weight = alpha * torch.cat([above[:, 1:], torch.ones_like(above[:, :1])], 1)  # (N, L, P)
     # textures are evaluated only where a layer contributes (about one layer per pixel)
     frame_i, layer_i, point_i = torch.nonzero(weight > 0, as_tuple=True)
-    uv = canonical[frame_i, layer_i, point_i]  # (M, 2)
+    uv = _canonical(torch.linalg.inv(placement), points, frame_i, layer_i, point_i)  # (M, 2)
     waves = (uv[:, None, :] * stack.frequencies[layer_i]).sum(-1) + stack.phases[layer_i]
     pattern = torch.sin(waves).mean(-1)  # (M,) in [-1, 1]
     sharp = stack.sharpness[layer_i]
@@ -138,13 +177,13 @@ def render(stack: LayerStack, placement: Tensor, height: int, width: int) -> Ren
     frames = torch.zeros(count * height * width, 3)
     frames.index_add_(0, frame_i * (height * width) + point_i, color * weight[frame_i, layer_i, point_i, None])
     frames = frames.view(count, height * width, 3)
-    owner = _owner(alpha)
+    owner = kept[_owner(alpha)]
     shape = (count, height, width)
     return Rendering(
         frames=frames.reshape(count, height, width, 3).permute(0, 3, 1, 2).clamp(0, 1).contiguous(),
         owner=owner.reshape(shape),
-        labels=stack.labels[owner].reshape(shape),
-        instances=stack.instances[owner].reshape(shape),
+        labels=full_stack.labels[owner].reshape(shape),
+        instances=full_stack.instances[owner].reshape(shape),
     )
 
 
@@ -164,7 +203,8 @@ def backward_flow(stack: LayerStack, target: Tensor, source: Tensor, target_owne
     moved = (chosen[..., :2, :2] @ points[..., None]).squeeze(-1) + chosen[..., :2, 2]  # (N, P, 2)
     scale = torch.tensor([width / 2, height / 2])
     flow = ((moved - points) * scale).reshape(count, height, width, 2).permute(0, 3, 1, 2)
-    alpha, _ = _coverage(stack, source, moved, height, width)
+    kept = _in_view(stack, source, height, width)
+    alpha = _coverage(stack.select(kept), source[:, kept], moved, height, width)
     in_view = (moved.abs() <= 1).all(-1)
-    visible = (_owner(alpha) == owner) & in_view
+    visible = (kept[_owner(alpha)] == owner) & in_view
     return flow.contiguous(), visible.reshape(count, 1, height, width).float()

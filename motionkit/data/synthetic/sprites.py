@@ -72,11 +72,12 @@ def sprite_appearance(rng: np.random.Generator) -> SpriteAppearance:
 
 
 def sprite_placements(appearance: SpriteAppearance, motion_rng: np.random.Generator, times: Tensor,
-                      speed: float = 1.0) -> tuple[Tensor, Tensor]:
+                      speed: float = 1.0, aspect: float = 1.0) -> tuple[Tensor, Tensor]:
     """Placements ``(T, L, 3, 3)`` and keypoints ``(T, NUM_KEYPOINTS, 2)`` (normalised) at frame ``times (T,)``.
 
     ``motion_rng`` must be a fresh generator for the motion stream: the same stream gives the same motion
-    for any appearance. ``speed`` scales every motion frequency.
+    for any appearance. ``speed`` scales every motion frequency. ``aspect``: frame height / width, so
+    objects keep their shape in non-square frames.
     """
     times = times.to(torch.float32) * speed
     centre = torch.as_tensor(motion_rng.uniform(-0.15, 0.15, 2), dtype=torch.float32)
@@ -86,7 +87,7 @@ def sprite_placements(appearance: SpriteAppearance, motion_rng: np.random.Genera
     scale = 1.0 + affine.smooth_signal(motion_rng, times, 0.15, 0.04)
     swings = [(affine.smooth_signal(motion_rng, times, 0.8, 0.06), affine.smooth_signal(motion_rng, times, 0.9, 0.06))
               for _ in range(NUM_LIMBS)]
-    rigid = affine.translation(x, y) @ affine.rotation(angle) @ affine.scaling(scale, scale)
+    rigid = affine.translation(x, y) @ affine.scaling(scale * aspect, scale) @ affine.rotation(angle)
     zeros = torch.zeros_like(times)
     identity = torch.eye(3).expand(len(times), 3, 3)
     body = rigid @ affine.scaling(appearance.axes[0].expand_as(times), appearance.axes[1].expand_as(times))
@@ -129,7 +130,8 @@ class SpritesDataset(SyntheticDataset):
 
     def _render(self, appearance_index: int, motion_index: int, times: Tensor) -> tuple:
         appearance = sprite_appearance(self.rng(APPEARANCE, appearance_index))
-        placements, keypoints = sprite_placements(appearance, self.rng(MOTION, motion_index), times)
+        placements, keypoints = sprite_placements(appearance, self.rng(MOTION, motion_index), times,
+                                                  aspect=self.config.height / self.config.width)
         rendering = render(appearance.layers, placements, self.config.height, self.config.width)
         return appearance, placements, keypoints, rendering
 
