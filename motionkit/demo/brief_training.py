@@ -37,6 +37,8 @@ def train_for_seconds(
 ) -> LossHistory:
     """Run generator (and discriminator) steps with one Adam per parameter group until ``seconds`` pass.
 
+    ``set_training_progress(step, total)`` gets the total number of steps extrapolated from the speed so far.
+
     :param next_batch: returns the next training batch (already on the method's device).
     :returns: the per-step losses (generator and discriminator terms by name) and the measured time.
     """
@@ -47,9 +49,11 @@ def train_for_seconds(
     discriminator_side = [o for n, o in optimizers.items() if n in method.discriminator_groups]
     history = LossHistory()
     start = time.monotonic()
-    while time.monotonic() - start < seconds:
+    while (elapsed := time.monotonic() - start) < seconds:
         batch = next_batch()
-        method.set_training_progress(history.steps, 0)
+        # the planned length is unknown in advance: extrapolate it from the speed so far
+        planned = history.steps + 1 if not history.steps else max(history.steps + 1, round(history.steps * seconds / elapsed))
+        method.set_training_progress(history.steps, planned)
         result = method.generator_step(batch)
         _apply(generator_side, result.losses)
         values = {name: float(v.detach()) for name, v in result.losses.items()}
@@ -61,7 +65,7 @@ def train_for_seconds(
                 values.update({name: float(v.detach()) for name, v in d_losses.items()})
         history.add(values)
         if history.steps % report_every == 0:
-            progress.step(history.steps, loss=sum(v for k, v in values.items() if k in result.losses))
+            progress.step(history.steps, planned, loss=sum(v for k, v in values.items() if k in result.losses))
     history.seconds = time.monotonic() - start
     method.eval()
     return history

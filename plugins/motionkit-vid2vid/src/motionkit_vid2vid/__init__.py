@@ -35,3 +35,11 @@ def register_components(register: Callable[..., None]) -> None:
 def register_commands(register: Callable[..., None]) -> None:
     """Register ``motionkit synthesize --method vid2vid``."""
     register(SYNTHESIZE)
+
+
+@hookimpl
+def register_demo_sections(register: Callable[..., None]) -> None:
+    """Register the ``motionkit demo`` gallery section."""
+    from .demo_section import SECTION
+
+    register(SECTION)
