@@ -158,3 +158,32 @@ def test_cli_train_then_resume_matches_an_uninterrupted_run(tiny, write_config, 
     split = load_file(str(tmp_path / "split" / "final.safetensors"))
     assert all(torch.equal(full[k], split[k]) for k in full)
     assert read_scalars(tmp_path / "full" / "scalars.csv") == read_scalars(tmp_path / "split" / "scalars.csv")
+
+
+def test_the_seed_decides_initialisation_data_order_and_noise(tiny, write_config, tmp_path) -> None:
+    path = write_config(train={"steps": 3}, model={"noise": 0.1})
+    runs = {name: train(str(path), out=tmp_path / name, overrides=overrides, show_progress=False)
+            for name, overrides in (("a", []), ("b", []), ("c", ["train.seed=1"]))}
+    a, b, c = (load_file(str(runs[n])) for n in "abc")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_progress_bar_shows_rate_and_eta(tiny, write_config, tmp_path, capsys) -> None:
+    train(str(write_config(train={"steps": 2})), out=tmp_path / "run", show_progress=True)
+    err = capsys.readouterr().err
+    assert "2/2" in err and "step/s" in err and "<" in err  # tqdm's "elapsed<remaining"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("precision, dtype", [("fp16", torch.float16), ("bf16", torch.bfloat16)])
+def test_mixed_precision_on_cuda(tiny, write_config, tmp_path, precision, dtype) -> None:
+    loaded = load_run_config(str(write_config(train={"steps": 3})))
+    device = torch.device("cuda")
+    trainer = Trainer(build_method(loaded), build_dataset(loaded), loaded.train, tmp_path / "run", device=device,
+                      precision=resolve_precision(precision, device), show_progress=False)
+    assert (trainer.scaler is not None) == (precision == "fp16")
+    final = trainer.run()
+    assert trainer.method.autocast_dtypes == [dtype] * 3
+    assert all(torch.isfinite(v).all() for v in load_file(str(final)).values())
