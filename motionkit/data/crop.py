@@ -6,7 +6,7 @@ Boxes are ``(x0, y0, x1, y1)`` in pixels (x1, y1 exclusive). A detector is any c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Sequence
 
 import cv2
 import numpy as np

@@ -65,7 +65,6 @@ def dancer_identity(rng: np.random.Generator) -> DancerIdentity:
     textures += [random_texture(rng, 1, skin, 0.08, (10.0, 20.0), 0.0)]
     textures += [random_texture(rng, 2, [0.08, 0.08, 0.1], 0.02, (1.0, 2.0), 0.0)]
     textures += [random_texture(rng, 1, [0.7, 0.15, 0.15], 0.05, (1.0, 2.0), 0.0)]
-    fields = {k: torch.cat([t[k] for t in textures]) for k in textures[0]}
 
     def limb(length: float, width: float) -> list[float]:
         return [length / 2 + width / 2, width / 2, width / 2]
@@ -77,8 +76,7 @@ def dancer_identity(rng: np.random.Generator) -> DancerIdentity:
     boxes += [limb(p["upper_arm"], p["arm_width"]), limb(p["forearm"], p["arm_width"])] * 2
     boxes += [[r, 1.15 * r, r], [0.14 * r, 0.14 * r, 0.14 * r], [0.14 * r, 0.14 * r, 0.14 * r], [0.35 * r, 0.1 * r, 0.1 * r]]
     labels = [0, 3, 3, 3, 3, 1, 2, 2, 2, 2, 4, 4, 4, 4]
-    layers = LayerStack(box=torch.tensor(boxes, dtype=torch.float32), labels=torch.tensor(labels),
-                        instances=torch.arange(len(labels)), **fields)
+    layers = LayerStack.build(boxes, textures, labels, list(range(len(labels))))
     return DancerIdentity(p, size, position, layers)
 
 

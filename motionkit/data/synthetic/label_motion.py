@@ -58,10 +58,7 @@ def label_motion_scene(rng: np.random.Generator, times: Tensor, max_objects: int
         speed = rng.uniform(0.25, 1.0) * rng.choice([-1.0, 1.0])
         home = affine.translation(torch.full_like(times, centre[0]), torch.full_like(times, centre[1]))
         placements.append(home @ class_motion(int(label), speed, rng.uniform(0, 2 * np.pi), times))
-    fields = {k: torch.cat([t[k] for t in textures]) for k in textures[0]}
-    layers = LayerStack(box=torch.tensor(boxes, dtype=torch.float32),
-                        labels=torch.tensor([BACKGROUND, *labels.tolist()]),
-                        instances=torch.arange(count + 1), **fields)
+    layers = LayerStack.build(boxes, textures, [BACKGROUND, *labels.tolist()], list(range(count + 1)))
     return layers, torch.stack(placements, 1)
 
 

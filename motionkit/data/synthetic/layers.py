@@ -48,9 +48,13 @@ class LayerStack:
         return LayerStack(*(getattr(self, f)[index] for f in LayerStack.__dataclass_fields__))
 
     @staticmethod
-    def concat(stacks: list["LayerStack"]) -> "LayerStack":
-        """Stack several layer lists, the first one at the back (all must share K)."""
-        return LayerStack(*(torch.cat([getattr(s, f) for s in stacks]) for f in LayerStack.__dataclass_fields__))
+    def build(boxes: list[list[float]], textures: list[dict[str, Tensor]], labels: list[int],
+              instances: list[int]) -> "LayerStack":
+        """Layers from per-layer boxes, texture field dicts (:func:`random_texture`, one or more layers
+        each, concatenated in order), class labels and instance ids."""
+        fields = {key: torch.cat([texture[key] for texture in textures]) for key in textures[0]}
+        return LayerStack(box=torch.tensor(boxes, dtype=torch.float32), labels=torch.tensor(labels, dtype=torch.int64),
+                          instances=torch.tensor(instances, dtype=torch.int64), **fields)
 
 
 def random_texture(rng: np.random.Generator, count: int, base: np.ndarray, contrast: float,

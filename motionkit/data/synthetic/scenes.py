@@ -23,12 +23,6 @@ THING_CLASSES = (PERSON, CAR)
 SCENE, MOTION = 1, 2
 
 
-def _stack(boxes: list, textures: list[dict], labels: list[int], instances: list[int]) -> LayerStack:
-    fields = {k: torch.cat([t[k] for t in textures]) for k in textures[0]}
-    return LayerStack(box=torch.tensor(boxes, dtype=torch.float32), labels=torch.tensor(labels),
-                      instances=torch.tensor(instances), **fields)
-
-
 def street_scene(rng: np.random.Generator, times: Tensor, pan_speed: float) -> tuple[LayerStack, Tensor]:
     """Random street: layers and their placements ``(T, L, 3, 3)`` at frame ``times (T,)``."""
     times = times.to(torch.float32)
@@ -77,7 +71,7 @@ def street_scene(rng: np.random.Generator, times: Tensor, pan_speed: float) -> t
             box = [half_w, half_h, half_w]
         start = rng.uniform(-0.9, 0.9)
         add(box, texture, label, label * 1000 + k, (start, bottom - half_h), own=speed * times)
-    layers = _stack(boxes, textures, labels, instances)
+    layers = LayerStack.build(boxes, textures, labels, instances)
     placements = torch.stack([affine.translation(cx, cy) for cx, cy in centres], 1)
     return layers, placements
 

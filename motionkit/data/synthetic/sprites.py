@@ -37,14 +37,6 @@ class SpriteAppearance:
     lengths: Tensor
 
 
-@dataclass
-class SpriteMotion:
-    """Motion as functions of time: draws of the random trajectory parameters (see :func:`sprite_placements`)."""
-
-    rng_state: dict
-    base_angles: np.ndarray
-
-
 def sprite_appearance(rng: np.random.Generator) -> SpriteAppearance:
     """Random object identity."""
     axes = rng.uniform([0.26, 0.17], [0.4, 0.3])
@@ -62,10 +54,8 @@ def sprite_appearance(rng: np.random.Generator) -> SpriteAppearance:
         boxes += [[lengths[limb, s] / 2 + width / 2, width / 2, width / 2] for s in range(2)]
     boxes.insert(3, [1.0, 1.0, 1.0])  # body (unit circle, scaled to an ellipse by its placement)
     textures = [background, {k: v[:2] for k, v in limbs.items()}, body, {k: v[2:] for k, v in limbs.items()}]
-    fields = {k: torch.cat([t[k] for t in textures]) for k in textures[0]}
     count = len(boxes)
-    layers = LayerStack(box=torch.tensor(boxes, dtype=torch.float32), labels=torch.tensor([0] + [1] * (count - 1)),
-                        instances=torch.arange(count), **fields)
+    layers = LayerStack.build(boxes, textures, [0] + [1] * (count - 1), list(range(count)))
     return SpriteAppearance(layers, torch.as_tensor(axes, dtype=torch.float32),
                             torch.as_tensor(anchors, dtype=torch.float32),
                             torch.as_tensor(lengths, dtype=torch.float32))
