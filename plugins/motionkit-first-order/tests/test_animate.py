@@ -144,3 +144,33 @@ def test_inference_copy_matches_the_networks(tiny_method):
     for key in ("prediction", "deformation", "occlusion_map", "mask"):
         torch.testing.assert_close(actual[key], expected[key], atol=1e-5, rtol=0)
     assert all(p.requires_grad for p in tiny_method.parameters())  # the original is untouched
+
+
+def test_find_best_frame_ignores_position_and_scale():
+    from motionkit_first_order import find_best_frame
+
+    rng = np.random.default_rng(0)
+    face = rng.uniform(0, 100, (68, 2))
+    poses = {0: face + rng.normal(0, 8, face.shape), 1: None, 2: 0.5 * face + 30, 3: face + rng.normal(0, 3, face.shape)}
+
+    def landmarks(frame):  # frames are constant images whose value names their pose; the source is pose 2's face
+        key = int(round(float(frame.mean()) * 10))
+        return face if key == 9 else poses[key]
+
+    driving = [torch.full((3, 8, 8), k / 10) for k in range(4)]
+    assert find_best_frame(torch.full((3, 8, 8), 0.9), driving, landmarks) == 2
+
+
+def test_find_best_frame_without_landmark_weights_names_the_files(checkpoint, tmp_path):
+    source = tmp_path / "source.png"
+    mk.io.write_image(source, np.zeros((32, 32, 3), dtype=np.uint8))
+    driving = _driving_video(tmp_path / "driving.mp4", frames=2, size=(32, 32))
+    result = subprocess.run(
+        [sys.executable, "-m", "motionkit", "animate", "--method", "first-order", "--checkpoint", str(checkpoint),
+         "--source", str(source), "--driving", str(driving), "--out", str(tmp_path / "out.mp4"), "--size", "32",
+         "--find-best-frame", "--landmark-weights", str(tmp_path)],
+        capture_output=True, text=True, env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode != 0
+    assert "2DFAN4" in result.stderr and str(tmp_path) in result.stderr
+    assert not (tmp_path / "out.mp4").exists()
