@@ -131,18 +131,26 @@ def normalized_to_pixels(coordinates: Tensor, size: Sequence[int], *, align_corn
     return ((coordinates + 1) * _per_axis((width, height), coordinates) - 1) / 2
 
 
+@lru_cache(maxsize=64)
+def _cached_half_extent(
+    height: int, width: int, align_corners: bool, dtype: torch.dtype, device: torch.device
+) -> Tensor:
+    if align_corners:
+        extent = ((width - 1) / 2.0 if width > 1 else 1.0, (height - 1) / 2.0 if height > 1 else 1.0)
+    else:
+        extent = (width / 2.0, height / 2.0)
+    with torch.inference_mode(False):
+        return torch.tensor(extent, dtype=dtype, device=device).view(1, 2, 1, 1)
+
+
 def _half_extent(height: int, width: int, align_corners: bool, like: Tensor) -> Tensor:
     """Pixels per normalised unit for (x, y), shape ``(1, 2, 1, 1)``: ``(n - 1) / 2`` or ``n / 2``.
 
     Half-integers are exact in float32/float64, so dividing by them is correctly rounded. A
     size-1 axis with ``align_corners=True`` has no extent; its divisor is 1 (any value samples
-    the one pixel).
+    the one pixel). Cached per size, dtype and device (read-only).
     """
-    if align_corners:
-        extent = ((width - 1) / 2.0 if width > 1 else 1.0, (height - 1) / 2.0 if height > 1 else 1.0)
-    else:
-        extent = (width / 2.0, height / 2.0)
-    return _per_axis(extent, like).view(1, 2, 1, 1)
+    return _cached_half_extent(height, width, align_corners, like.dtype, like.device)
 
 
 def flow_pixels_to_normalized(flow: Tensor, *, align_corners: bool) -> Tensor:
