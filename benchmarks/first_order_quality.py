@@ -24,6 +24,7 @@ import torch
 import yaml
 
 import motionkit as mk
+from motionkit.configfile import apply_overrides
 from motionkit.data import SpritesDataset
 from motionkit.ops import RandomTPSTransform, warp_by_grid
 from motionkit_first_order import Animator, FirstOrder
@@ -115,15 +116,17 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=16, help="held-out videos evaluated")
     parser.add_argument("--frames", type=int, default=16, help="frames per held-out video")
     parser.add_argument("--out", type=Path, default=Path("runs/first-order-quality"))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value of the sprites config, e.g. model.generator_params.num_down_blocks=1")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    run = yaml.safe_load(CONFIG.read_text())
+    run = apply_overrides(yaml.safe_load(CONFIG.read_text()), args.overrides)
     torch.manual_seed(run.get("train", {}).get("seed", 0))
     method = FirstOrder(**run["model"])
     data = mk.create("dataset", run["data"]["name"], **run["data"]["params"])
     held_out = mk.create("dataset", run["eval_data"]["name"], **run["eval_data"]["params"])
     training = train(method, data, run, args.minutes)
-    report = {"config": str(CONFIG), "threads": args.threads, "training": {k: v for k, v in training.items() if k != "history"},
+    report = {"config": str(CONFIG), "overrides": args.overrides, "threads": args.threads, "training": {k: v for k, v in training.items() if k != "history"},
               **evaluate(method, held_out, args.videos, args.frames)}
     args.out.mkdir(parents=True, exist_ok=True)
     mk.save_method(method, args.out / "sprites.safetensors")
