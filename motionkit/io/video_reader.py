@@ -14,6 +14,11 @@ from ..errors import InputError
 from .ffmpeg import StreamInfo, count_frames, ffmpeg_exe, last_lines, probe
 
 
+#: :meth:`VideoReader.read` seeks instead of decoding from the start when the first wanted frame is this
+#: many seconds in (assumes a constant frame rate, as ffmpeg's fps report does)
+SEEK_AFTER_SECONDS = 2.0
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """Size, rate and length of a frame source.
@@ -96,8 +101,9 @@ class VideoReader:
         return self._decode()
 
     def read(self, indices: Sequence[int]) -> list[np.ndarray]:
-        """Frames at ``indices`` (any order, repeats allowed). Decoding stops after the largest index and
-        only the requested frames are kept. Raises ``IndexError`` naming the file if an index is past the end."""
+        """Frames at ``indices`` (any order, repeats allowed). Decoding starts at the smallest index (by
+        seeking when it is more than ``SEEK_AFTER_SECONDS`` in), stops after the largest, and keeps only the
+        requested frames. Raises ``IndexError`` naming the file if an index is past the end."""
         if len(indices) == 0:
             return []
         wanted = sorted(set(int(i) for i in indices))
@@ -106,8 +112,9 @@ class VideoReader:
         wanted_set = set(wanted)
         found: dict[int, np.ndarray] = {}
         last = wanted[-1]
-        decoded = 0
-        for index, frame in enumerate(self._decode()):
+        start = wanted[0] if self.fps > 0 and wanted[0] >= SEEK_AFTER_SECONDS * self.fps else 0
+        decoded = start
+        for index, frame in enumerate(self._decode(start), start=start):
             decoded = index + 1
             if index in wanted_set:
                 found[index] = frame
@@ -117,11 +124,14 @@ class VideoReader:
             raise IndexError(f"{self.path}: frame {last} requested but the video has {decoded} frames")
         return [found[int(i)] for i in indices]
 
-    def _decode(self) -> Iterator[np.ndarray]:
+    def _decode(self, start: int = 0) -> Iterator[np.ndarray]:
+        """Frames from index ``start`` on. A positive start seeks (ffmpeg decodes from the keyframe before
+        it and drops frames whose timestamp is earlier than half a frame before ``start / fps``)."""
         width, height = self.width, self.height
         frame_bytes = width * height * 3
+        seek = ["-ss", f"{(start - 0.5) / self.fps:.6f}"] if start > 0 else []
         cmd = [
-            ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(self.path),
+            ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", *seek, "-i", str(self.path),
             "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
         ]
         with tempfile.TemporaryFile() as log:
@@ -149,7 +159,7 @@ class VideoReader:
             if finished:
                 log.seek(0)
                 message = log.read().decode(errors="replace")
-                if count == 0:
+                if count == 0 and start == 0:
                     raise InputError(f"{self.path}: video contains no decodable frames ({last_lines(message, 1)})")
                 if returncode != 0 or message.strip():
                     raise InputError(

@@ -5,7 +5,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from motionkit.errors import InputError
-from motionkit.io import FrameFolderReader, VideoReader, as_rgb_uint8, open_video, read_image, write_image
+from motionkit.io import (
+    FrameFolderReader,
+    VideoReader,
+    as_rgb_uint8,
+    open_video,
+    read_image,
+    read_label_image,
+    write_image,
+)
 
 
 def test_missing_file(tmp_path):
@@ -107,6 +115,8 @@ def test_fuzz_random_bytes_give_input_errors(tmp_path_factory, data):
         list(VideoReader(folder / "blob.mp4"))
     with pytest.raises(InputError, match="blob.png"):
         read_image(folder / "blob.png")
+    with pytest.raises(InputError, match="blob.png"):
+        read_label_image(folder / "blob.png")
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -125,3 +135,13 @@ def test_fuzz_damaged_video_never_crashes_differently(tmp_path_factory, long_vid
         assert "damaged.mp4" in str(error)
     else:
         assert all(f.shape == (48, 64, 3) for f in frames)
+
+
+def test_colour_label_image_is_rejected(tmp_path):
+    colour = np.zeros((4, 4, 3), np.uint8)
+    colour[0, 0] = (10, 20, 30)
+    write_image(tmp_path / "labels.png", colour)
+    with pytest.raises(InputError, match="labels.png: label image must have one channel"):
+        read_label_image(tmp_path / "labels.png")
+    write_image(tmp_path / "gray.png", np.full((4, 4, 3), 7, np.uint8))
+    assert (read_label_image(tmp_path / "gray.png") == 7).all()

@@ -95,3 +95,29 @@ def test_mux_from_silent_source_is_an_error(tmp_path, long_video):
     with pytest.raises(InputError, match="long.mp4: has no audio"):
         write_video(tmp_path / "out.mp4", gradient_frames(2, 16, 16), fps=10, audio_from=long_video)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_seeking_read_matches_sequential_decode(tmp_path, make_media):
+    """Far frames are read by seeking; every index must give the same frame as decoding from the start."""
+    path = make_media(tmp_path / "gop.mp4", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=10", "-t", "6",
+                      "-c:v", "libx264", "-g", "7", "-bf", "2", "-pix_fmt", "yuv420p")
+    reader = VideoReader(path)
+    every = list(reader)
+    assert len(every) == 60
+    for index in (20, 21, 34, 59):
+        assert np.array_equal(reader.read([index])[0], every[index]), index
+    pair = reader.read([45, 33])
+    assert np.array_equal(pair[0], every[45]) and np.array_equal(pair[1], every[33])
+    with pytest.raises(IndexError, match="gop.mp4: frame 60 requested"):
+        reader.read([60])
+
+
+def test_writer_accepts_gray_and_rgba_frames(tmp_path):
+    gray = np.full((8, 8), 200, np.uint8)
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., 1] = 255
+    frames = list(VideoReader(write_video(tmp_path / "mixed.mp4", [gray, rgba], fps=5, quality=0)))
+    assert np.abs(frames[0].astype(int) - 200).max() <= 2
+    assert frames[1][..., 1].min() > 240 and frames[1][..., 0].max() < 15
+    with pytest.raises(InputError, match="channels"):
+        write_video(tmp_path / "bad.mp4", [np.zeros((8, 8, 5), np.uint8)], fps=5)
