@@ -1,15 +1,17 @@
 """``motionkit evaluate``: metrics between generated and reference videos, written to JSON.
 
 ``--generated`` and ``--reference`` are each a video file, a folder of frames, or a folder of those
-(videos are then paired by name). Every number in the JSON carries its protocol: resolution, frame format,
+(videos are then paired by name). Non-finite values (PSNR of identical frames) are written as the
+strings ``"inf"``/``"nan"``. Every number in the JSON carries its protocol: resolution, frame format,
 aggregation, and the networks used (weights file name and SHA-256, flow estimator, keypoint detector).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import torch
 import torch.nn.functional as F
@@ -115,6 +117,17 @@ def _build_detector(spec: str, overrides: list[str]):
     return detector.eval() if isinstance(detector, torch.nn.Module) else detector
 
 
+def _json_safe(value: Any) -> Any:
+    """Non-finite floats as the strings ``"inf"``, ``"-inf"``, ``"nan"`` (strict JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``motionkit evaluate``: compute, print a summary and write the JSON."""
     from ..plugins import create
@@ -150,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     for name, entry in results["metrics"].items():
         print(f"{name:<8} {entry['value']:.6g} {entry['unit']}")
     if args.out:
-        text = json.dumps(results, indent=2, ensure_ascii=False)
+        text = json.dumps(_json_safe(results), indent=2, ensure_ascii=False, allow_nan=False)
         atomic_write(args.out, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
         print(f"wrote {args.out}")
     return 0
