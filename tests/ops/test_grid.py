@@ -3,6 +3,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from motionkit.errors import InputError
 from motionkit.ops import (
@@ -122,3 +124,24 @@ def test_grid_errors_are_clear():
         coordinate_grid(0, 4, align_corners=False)
     with pytest.raises(InputError, match="floating-point"):
         flow_to_grid(torch.zeros(1, 2, 4, 4, dtype=torch.int64), align_corners=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    height=st.integers(1, 9),
+    width=st.integers(1, 9),
+    align_corners=st.booleans(),
+    units=st.sampled_from(["pixels", "normalized"]),
+    method=st.sampled_from(["linspace", "arange"]),
+)
+def test_flow_grid_round_trip_any_size(height, width, align_corners, units, method):
+    flow = torch.randn(
+        2, 2, height, width, dtype=torch.float64, generator=torch.Generator().manual_seed(height * width)
+    )
+    grid = flow_to_grid(flow, align_corners=align_corners, units=units, method=method)
+    assert grid.shape == (2, height, width, 2) and torch.isfinite(grid).all()
+    back = grid_to_flow(grid, align_corners=align_corners, units=units, method=method)
+    torch.testing.assert_close(back, flow, rtol=0, atol=1e-12)
+    pixels = pixel_grid(height, width, dtype=torch.float64)
+    normalized = pixels_to_normalized(pixels, (height, width), align_corners=align_corners)
+    torch.testing.assert_close(normalized_to_pixels(normalized, (height, width), align_corners=align_corners), pixels)
