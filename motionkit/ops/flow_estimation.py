@@ -23,6 +23,7 @@ _PRESETS = {
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
 }
+MIN_SIDE = 12  # OpenCV's DIS refuses frames whose width and height are both smaller
 # ITU-R BT.601 luma, as cv2.cvtColor(..., COLOR_RGB2GRAY)
 _LUMA = (0.299, 0.587, 0.114)
 
@@ -80,8 +81,10 @@ class DISFlowEstimator(FlowEstimator):
                 f"target and source must both be (B, 3, H, W) or (B, 1, H, W), got {tuple(target.shape)} "
                 f"and {tuple(source.shape)}"
             )
-        if self.config.patch_size is not None and min(target.shape[-2:]) < self.config.patch_size:
-            raise InputError(f"frames of size {tuple(target.shape[-2:])} are smaller than patch_size")
+        if max(target.shape[-2:]) < MIN_SIDE:
+            raise InputError(
+                f"DIS needs frames with a side of at least {MIN_SIDE} pixels, got {tuple(target.shape[-2:])}"
+            )
         dis = self._create()
         flows = [
             torch.from_numpy(dis.calc(t, s, None))

@@ -47,6 +47,8 @@ def test_dis_errors_are_clear():
         DISFlowEstimator(preset="slow")
     with pytest.raises(InputError, match="target and source must both be"):
         DISFlowEstimator()(torch.zeros(1, 3, 16, 16), torch.zeros(1, 3, 16, 8))
+    with pytest.raises(InputError, match="a side of at least 12 pixels"):
+        DISFlowEstimator()(torch.zeros(1, 3, 8, 8), torch.zeros(1, 3, 8, 8))
     with pytest.raises(InputError, match=r"target must have shape \(B, 3, H, W\)"):
         DISFlowEstimator()(torch.zeros(3, 16, 16), torch.zeros(3, 16, 16))
 
