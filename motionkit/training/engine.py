@@ -8,6 +8,7 @@ position) is in the checkpoint, so a resumed run continues bit for bit.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -150,6 +151,14 @@ class Trainer:
         step, folder = found
         state = load_checkpoint_state(folder)
         self._check_resumable(state.get("config", {}), folder)
+        saved_items = state.get("data", {}).get("num_items")
+        if saved_items != len(self.dataset):
+            warnings.warn(
+                f"--resume: the dataset had {saved_items} items when {folder} was written and has {len(self.dataset)} "
+                "now; the data order from here on differs from the original run's",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         load_checkpoint_weights(folder, self.method)
         for name, optimizer in self.optimizers.items():
             optimizer.load_state_dict(state["optimizers"][name])

@@ -187,3 +187,13 @@ def test_mixed_precision_on_cuda(tiny, write_config, tmp_path, precision, dtype)
     final = trainer.run()
     assert trainer.method.autocast_dtypes == [dtype] * 3
     assert all(torch.isfinite(v).all() for v in load_file(str(final)).values())
+
+
+def test_resuming_on_a_dataset_of_another_size_warns(tiny, write_config, tmp_path, monkeypatch) -> None:
+    import tiny_plugin
+
+    path = write_config(train={"steps": 2, "checkpoint_every": 2})
+    train(str(path), out=tmp_path / "run", show_progress=False)
+    monkeypatch.setattr(tiny_plugin.TinyDataset, "__len__", lambda self: 9)
+    with pytest.warns(RuntimeWarning, match="had 10 items .* has 9 now"):
+        train(str(path), out=tmp_path / "run", resume=True, overrides=["train.steps=3"], show_progress=False)
