@@ -1,4 +1,4 @@
-"""Visual samples: the method's named images arranged as one labelled PNG grid per sample step."""
+"""Visual samples: the method's named images and clips arranged as one labelled PNG grid per sample step."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,18 +11,25 @@ from ..checkpoint import atomic_write
 LABEL_WIDTH = 96
 
 
-def image_grid(visuals: dict[str, torch.Tensor], max_items: int = 4, pad: int = 2) -> np.ndarray:
-    """One row per named visual ``(B, 3 or 1, H, W)`` in [0, 1], up to ``max_items`` columns -> uint8
-    ``(H', W', 3)``. Visuals of different sizes are resized to the first one's size."""
+def image_grid(visuals: dict[str, torch.Tensor], max_items: int = 4, max_frames: int = 8, pad: int = 2) -> np.ndarray:
+    """One row per named visual in [0, 1] -> uint8 ``(H', W', 3)``.
+
+    An image batch ``(B, 3 or 1, H, W)`` shows its first ``max_items`` images; a clip batch
+    ``(B, T, 3 or 1, H, W)`` shows the first ``max_frames`` frames of its first clip. Visuals of different
+    sizes are resized to the first one's size."""
     if not visuals:
         raise ValueError("no visuals to arrange")
     rows = []
     height = width = None
     for name, images in visuals.items():
+        if isinstance(images, torch.Tensor) and images.dim() == 5:
+            images = images[0, :max_frames]
+        elif isinstance(images, torch.Tensor):
+            images = images[:max_items]
         if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3):
-            shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-            raise ValueError(f"visual '{name}' must be (B, 1 or 3, H, W), got {shape}")
-        images = images[:max_items].detach().float().cpu()
+            shape = tuple(visuals[name].shape) if isinstance(images, torch.Tensor) else type(images).__name__
+            raise ValueError(f"visual '{name}' must be (B, 1 or 3, H, W) or (B, T, 1 or 3, H, W), got {shape}")
+        images = images.detach().float().cpu()
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
         if height is None:
