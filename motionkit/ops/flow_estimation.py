@@ -6,7 +6,7 @@ temporal-consistency metrics.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -24,6 +24,7 @@ _PRESETS = {
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
 }
 MIN_SIDE = 12  # OpenCV's DIS refuses frames whose width and height are both smaller
+
 # ITU-R BT.601 luma, as cv2.cvtColor(..., COLOR_RGB2GRAY)
 _LUMA = (0.299, 0.587, 0.114)
 
@@ -54,10 +55,10 @@ class DISFlowEstimator(FlowEstimator):
     class Config(Config):
         preset: Literal["ultrafast", "fast", "medium"] = "medium"
         #: coarsest-to-finest pyramid stops at this level (0 = full resolution); None: preset default
-        finest_scale: Optional[int] = Field(default=None, ge=0)
-        patch_size: Optional[int] = Field(default=None, ge=2)
-        patch_stride: Optional[int] = Field(default=None, ge=1)
-        variational_refinement_iterations: Optional[int] = Field(default=None, ge=0)
+        finest_scale: int | None = Field(default=None, ge=0)
+        patch_size: int | None = Field(default=None, ge=2)
+        patch_stride: int | None = Field(default=None, ge=1)
+        variational_refinement_iterations: int | None = Field(default=None, ge=0)
 
     config: Config
 

@@ -67,7 +67,7 @@ def transfer_relative_motion(
     """
     names = ("source_keypoints", "driving_keypoints", "initial_driving_keypoints")
     values = (source_keypoints, driving_keypoints, initial_driving_keypoints)
-    for name, value in zip(names, values):
+    for name, value in zip(names, values, strict=True):
         check_shape(value, name, "(B, K, 2)", 3, {2: 2})
         if value.shape != source_keypoints.shape:
             raise InputError(f"{name} has shape {tuple(value.shape)}, expected {tuple(source_keypoints.shape)}")
@@ -86,7 +86,9 @@ def transfer_relative_motion(
             "pass all of source_jacobians, driving_jacobians and initial_driving_jacobians, or none of them"
         )
     batch, count = source_keypoints.shape[:2]
-    for name, value in zip(("source_jacobians", "driving_jacobians", "initial_driving_jacobians"), jacobians):
+    for name, value in zip(
+        ("source_jacobians", "driving_jacobians", "initial_driving_jacobians"), jacobians, strict=True
+    ):
         check_shape(value, name, "(B, K, 2, 2)", 4, {0: batch, 1: count, 2: 2, 3: 2})
     relative = torch.matmul(driving_jacobians, invert_jacobians(initial_driving_jacobians))
     return keypoints, torch.matmul(relative, source_jacobians)

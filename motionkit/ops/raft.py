@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -42,7 +41,7 @@ class _ResidualBlock(nn.Module):
         self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
         self.norm1 = _norm(norm, channels)
         self.norm2 = _norm(norm, channels)
-        self.downsample: Optional[nn.Sequential] = None
+        self.downsample: nn.Sequential | None = None
         if stride != 1:
             # the released weights store this normalisation twice: as norm3 and as downsample.1
             self.norm3 = _norm(norm, channels)
@@ -193,13 +192,13 @@ class RAFTFlowEstimator(FlowEstimator):
 
     class Config(Config):
         #: the authors' released weights (e.g. raft-things.pth); None: random initialisation
-        weights: Optional[Path] = None
+        weights: Path | None = None
         #: refinement iterations (the authors use 12 to 32 at test time)
         iterations: int = Field(default=12, ge=1)
 
     config: Config
 
-    def __init__(self, config: Optional[Config] = None, **params) -> None:
+    def __init__(self, config: Config | None = None, **params) -> None:
         super().__init__(config, **params)
         self.fnet = _Encoder(256, "instance")
         self.cnet = _Encoder(HIDDEN + CONTEXT, "batch")

@@ -138,7 +138,8 @@ def test_warp_gradcheck_float64(smooth_image):
     other = (0.1 + 0.1 * torch.rand(1, 2, 5, 5, generator=generator, dtype=torch.float64)).requires_grad_(True)
     for units in UNITS:
         assert torch.autograd.gradcheck(
-            lambda x, f: warp(x, f, align_corners=False, units=units, padding_mode="border"), (image, flow)
+            lambda x, f, units=units: warp(x, f, align_corners=False, units=units, padding_mode="border"),
+            (image, flow),
         )
     assert torch.autograd.gradcheck(lambda a, b: compose_flows(a, b, align_corners=True), (flow, other))
     assert torch.autograd.gradcheck(lambda f: resize_flow(f, (7, 9), align_corners=False), (flow,))
