@@ -69,6 +69,14 @@ def remove_stale(run_dir: Path) -> None:
                 shutil.rmtree(child, ignore_errors=True)
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _discard(path: Path) -> None:
     """Remove a checkpoint folder: renamed away first, so it never looks complete while half-deleted."""
     trash = Path(tempfile.mkdtemp(prefix=f".discard-{path.name}.", dir=path.parent))
@@ -85,9 +93,12 @@ def save_checkpoint(run_dir: Path, step: int, method: nn.Module, state: dict[str
     try:
         save_method(method, tmp / WEIGHTS_FILE, extra={"step": str(step)})
         torch.save({"format": STATE_FORMAT, "step": step, **state}, tmp / STATE_FILE)
+        for file in (tmp / WEIGHTS_FILE, tmp / STATE_FILE):
+            _fsync(file)  # on disk before the rename makes the checkpoint visible (power-loss safety)
         if final.exists():
             _discard(final)
         os.replace(tmp, final)
+        _fsync(folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
