@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..checkpoint import load_official, load_state_strict
+from ..errors import InputError
 from .inputs import check_images, check_pair
 from .weights import require_weights
 
@@ -30,6 +31,8 @@ LINEAR_FILE = "alex.pth (LPIPS v0.1 linear layers for AlexNet)"
 #: AlexNet conv layers: (torchvision index, in channels, out channels, kernel, stride, padding)
 ALEXNET_CONVS = ((0, 3, 64, 11, 4, 2), (3, 64, 192, 5, 1, 2), (6, 192, 384, 3, 1, 1), (8, 384, 256, 3, 1, 1),
                  (10, 256, 256, 3, 1, 1))
+#: the smallest side AlexNet's trunk accepts (its third stage needs a 3x3 input to pool)
+MIN_SIZE = 31
 SHIFT = (-0.030, -0.088, -0.188)
 SCALE = (0.458, 0.448, 0.450)
 
@@ -103,6 +106,8 @@ def lpips(prediction: torch.Tensor, target: torch.Tensor, network: Union[LPIPS, 
     net = network if isinstance(network, LPIPS) else LPIPS(network)
     pred, tgt = check_images(prediction, "prediction"), check_images(target, "target")
     check_pair(pred, tgt)
+    if min(pred.shape[-2:]) < MIN_SIZE:
+        raise InputError(f"lpips: frames {tuple(pred.shape[-2:])} are smaller than AlexNet's {MIN_SIZE}-pixel minimum")
     device = net.shift.device
     values = [net(p.to(device).float(), t.to(device).float()).cpu() for p, t in zip(pred.split(batch_size), tgt.split(batch_size))]
     return torch.cat(values).mean()

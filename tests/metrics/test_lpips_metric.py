@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from motionkit.errors import MissingWeightsError
+from motionkit.errors import InputError, MissingWeightsError
 from motionkit.metrics import LPIPS, lpips
 from motionkit.metrics.lpips import ALEXNET_CONVS, SCALE, SHIFT, AlexNetFeatures
 
@@ -48,6 +48,11 @@ def test_lpips_needs_the_backbone_file(tmp_path) -> None:
         lpips(torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64), None)
     with pytest.raises(MissingWeightsError, match="missing.pth not found"):
         LPIPS(tmp_path / "missing.pth")
+
+
+def test_lpips_refuses_frames_below_alexnets_minimum(weights) -> None:
+    with pytest.raises(InputError, match="smaller than AlexNet's 31-pixel minimum"):
+        lpips(torch.rand(1, 3, 16, 64), torch.rand(1, 3, 16, 64), LPIPS(*weights))
 
 
 def test_linear_layers_default_to_the_copy_installed_with_torchmetrics(weights) -> None:
