@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import cv2
 import numpy as np
 import torch
 from pydantic import Field
@@ -18,11 +17,8 @@ from motionkit.errors import InputError
 from motionkit.interfaces import Config, FlowEstimator
 from motionkit.ops._validation import check_shape
 
-_PRESETS = {
-    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
-    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
-    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
-}
+_PRESETS = {"ultrafast": "DISOPTICAL_FLOW_PRESET_ULTRAFAST", "fast": "DISOPTICAL_FLOW_PRESET_FAST",
+            "medium": "DISOPTICAL_FLOW_PRESET_MEDIUM"}  # fmt: skip
 MIN_SIDE = 12  # OpenCV's DIS refuses frames whose width and height are both smaller
 
 # ITU-R BT.601 luma, as cv2.cvtColor(..., COLOR_RGB2GRAY)
@@ -62,8 +58,11 @@ class DISFlowEstimator(FlowEstimator):
 
     config: Config
 
-    def _create(self) -> cv2.DISOpticalFlow:
-        dis = cv2.DISOpticalFlow_create(_PRESETS[self.config.preset])
+    def _create(self):
+        """A configured ``cv2.DISOpticalFlow`` (OpenCV is imported on first use, not with motionkit.ops)."""
+        import cv2
+
+        dis = cv2.DISOpticalFlow_create(getattr(cv2, _PRESETS[self.config.preset]))
         if self.config.finest_scale is not None:
             dis.setFinestScale(self.config.finest_scale)
         if self.config.patch_size is not None:

@@ -9,7 +9,6 @@ move proportionally; jacobians are transferred as ``J^D (J^D_0)^-1 J^S``.
 from __future__ import annotations
 
 import torch
-from scipy.spatial import ConvexHull, QhullError
 from torch import Tensor
 
 from motionkit.errors import InputError
@@ -23,6 +22,8 @@ def keypoint_hull_area(keypoints: Tensor) -> Tensor:
     Computed with ``scipy.spatial.ConvexHull`` (not differentiable). Needs ``K >= 3`` points
     that are not all collinear.
     """
+    from scipy.spatial import ConvexHull, QhullError  # imported on use: scipy.spatial takes ~0.8 s to import
+
     check_shape(keypoints, "keypoints", "(B, K, 2)", 3, {2: 2})
     points = keypoints.detach().cpu().double().numpy()
     areas = []
