@@ -8,7 +8,7 @@ from typing import Any, Optional
 import torch
 
 from ..configfile import RunConfig, apply_overrides, load_mapping, parse_run_config, resolve_config, validate_section
-from ..errors import MotionkitError
+from ..errors import MotionkitError, UnknownComponentError
 from ..interfaces import Dataset, Method
 from ..plugins import get_registry
 from .checkpoints import list_checkpoints
@@ -43,10 +43,17 @@ def load_run_config(config: str, overrides: Optional[list[str]] = None) -> Loade
     return LoadedConfig(run=run, train=parse_train_config(run.train, source=source), source=source, path=path)
 
 
+def _lookup(kind: str, name: str, source: str, field: str) -> type:
+    try:
+        return get_registry().get(kind, name)
+    except UnknownComponentError as exc:
+        raise UnknownComponentError(f"{source}: {field}: {exc}") from None
+
+
 def build_method(loaded: LoadedConfig) -> Method:
     """The method of the config's ``method``/``model`` sections (errors name file, field and plugin)."""
     registry = get_registry()
-    cls = registry.get("method", loaded.run.method)
+    cls = _lookup("method", loaded.run.method, loaded.source, "method")
     plugin = registry.entry("method", loaded.run.method).plugin
     config = validate_section(cls, loaded.run.model, source=loaded.source, section="model", plugin=plugin)
     return cls(config)
@@ -56,7 +63,7 @@ def build_dataset(loaded: LoadedConfig) -> Dataset:
     """The dataset of the config's ``data`` section."""
     registry = get_registry()
     spec = loaded.run.data
-    cls = registry.get("dataset", spec.name)
+    cls = _lookup("dataset", spec.name, loaded.source, "data.name")
     plugin = registry.entry("dataset", spec.name).plugin
     config = validate_section(cls, spec.params, source=loaded.source, section="data.params", plugin=plugin)
     return cls(config)

@@ -83,3 +83,13 @@ def test_unknown_parameter_group_is_an_error(tiny, write_config, tmp_path) -> No
     path = write_config(train={"groups": {"critic": {"lr": 1e-3}}})
     with pytest.raises(ConfigError, match="unknown parameter group.*critic.*generator, discriminator"):
         train(str(path), out=tmp_path / "run", show_progress=False)
+
+
+def test_unknown_method_or_dataset_names_the_file_and_field(tiny, write_config, tmp_path) -> None:
+    from motionkit.errors import UnknownComponentError
+
+    path = write_config()
+    with pytest.raises(UnknownComponentError, match=rf"{path}.*: method: no method named 'tiyn'; did you mean 'tiny'"):
+        train(str(path), out=tmp_path / "run", overrides=["method=tiyn"], show_progress=False)
+    with pytest.raises(UnknownComponentError, match=r"data\.name: no dataset named 'nope'"):
+        train(str(path), out=tmp_path / "run", overrides=["data.name=nope"], show_progress=False)
