@@ -9,6 +9,7 @@ in the source frame. The point is visible in the source frame iff layer ``l`` al
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +43,6 @@ class LayerStack:
 
     def __len__(self) -> int:
         return self.box.shape[0]
-
-    def select(self, index: Tensor) -> "LayerStack":
-        """The layers at ``index`` (a 1-D index tensor), in that order."""
-        return LayerStack(*(getattr(self, f)[index] for f in LayerStack.__dataclass_fields__))
 
     @staticmethod
     def build(boxes: list[list[float]], textures: list[dict[str, Tensor]], labels: list[int],
@@ -95,16 +92,6 @@ def pixel_centres(height: int, width: int, dtype: torch.dtype = torch.float32) -
     return torch.stack([grid_x, grid_y], -1).reshape(-1, 2)
 
 
-def _canonical(inverse: Tensor, points: Tensor, frame: Tensor, layer: Tensor, point: Tensor) -> Tensor:
-    """Canonical coordinates ``(M, 2)`` of the selected (frame, layer, point) entries (``inverse``: the
-    frame -> canonical maps ``(N, L, 3, 3)``)."""
-    coefficients = inverse[..., :2, :].reshape(-1, 6)[frame * inverse.shape[1] + layer]  # (M, 6)
-    selected = points[frame, point]
-    x, y = selected[:, 0], selected[:, 1]
-    return torch.stack([coefficients[:, 0] * x + coefficients[:, 1] * y + coefficients[:, 2],
-                        coefficients[:, 3] * x + coefficients[:, 4] * y + coefficients[:, 5]], -1)
-
-
 def _bounds(stack: LayerStack, placement: Tensor, height: int, width: int) -> tuple[Tensor, Tensor]:
     """Corners ``(N, L, 2)`` (low, high) of each placed layer's bounding box, grown by one pixel."""
     signs = torch.tensor([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
@@ -113,40 +100,55 @@ def _bounds(stack: LayerStack, placement: Tensor, height: int, width: int) -> tu
     return corners.min(2).values - margin, corners.max(2).values + margin
 
 
-def _in_view(stack: LayerStack, placement: Tensor, height: int, width: int) -> Tensor:
-    """Indices of the layers that reach into the frame in at least one of the N frames (the back layer
-    always counts, so every pixel has an owner)."""
+def _pixels_per_unit(placement: Tensor, height: int, width: int) -> Tensor:
+    """``(N, L)`` pixels per canonical unit of each placed layer (geometric mean over both axes)."""
+    return placement[..., :2, :2].det().abs().sqrt() * (height * width) ** 0.5 / 2
+
+
+def _alpha(stack: LayerStack, layer: int, canonical: Tensor, pixels_per_unit: Tensor) -> Tensor:
+    """Coverage in [0, 1] of canonical points ``(..., 2)`` by ``layer``'s rounded box, anti-aliased over
+    about one pixel (``pixels_per_unit`` broadcasts against ``canonical.shape[:-1]``)."""
+    half, radius = stack.box[layer, :2], stack.box[layer, 2]
+    excess = canonical.abs() - (half - radius)
+    distance = excess.clamp(min=0).norm(dim=-1) + excess.amax(-1).clamp(max=0) - radius  # < 0 inside
+    return (0.5 - distance * pixels_per_unit).clamp(0, 1)
+
+
+def _texture(stack: LayerStack, layer: int, canonical: Tensor) -> Tensor:
+    """RGB ``(..., 3)`` of ``layer``'s texture at canonical points ``(..., 2)``."""
+    pattern = torch.sin(canonical @ stack.frequencies[layer].T + stack.phases[layer]).mean(-1)  # [-1, 1]
+    sharpness = float(stack.sharpness[layer])
+    mix = torch.sigmoid(pattern * sharpness) if sharpness > 0 else 0.5 + 0.5 * pattern
+    low, high = stack.colors[layer]
+    return low + (high - low) * mix[..., None]
+
+
+def _span(low: float, high: float, size: int) -> tuple[int, int]:
+    """Pixel index range ``[first, end)`` whose centres lie in normalised ``[low, high]``."""
+    first = math.ceil((low + 1) * size / 2 - 0.5)
+    end = math.floor((high + 1) * size / 2 - 0.5) + 1
+    return max(0, first), min(size, end)
+
+
+def _owner_at(stack: LayerStack, placement: Tensor, points: Tensor, height: int, width: int) -> Tensor:
+    """Index ``(N, P)`` of the front-most layer with alpha > 0.5 at ``points (N, P, 2)`` (normalised) of the
+    frames placed by ``placement (N, L, 3, 3)``; the back layer (0) covers everything."""
+    count = placement.shape[0]
+    coefficients = torch.linalg.inv(placement)[..., :2, :].reshape(count, len(stack), 6)
+    scale = _pixels_per_unit(placement, height, width)
     low, high = _bounds(stack, placement, height, width)
-    seen = ((low <= 1) & (high >= -1)).all(-1).any(0)
-    seen[0] = True
-    return torch.nonzero(seen)[:, 0]
-
-
-def _coverage(stack: LayerStack, placement: Tensor, points: Tensor, height: int, width: int) -> Tensor:
-    """Alpha ``(N, L, P)`` of ``points (N, P, 2)`` for each layer placed by ``placement (N, L, 3, 3)``.
-
-    Edges are anti-aliased over about one pixel. Only points inside a layer's bounding box (plus a pixel)
-    are evaluated, so small layers cost little."""
-    count, layers = placement.shape[:2]
-    half = stack.box[:, :2]
-    low, high = _bounds(stack, placement, height, width)
-    near = ((points[:, None, :, 0] >= low[..., None, 0]) & (points[:, None, :, 0] <= high[..., None, 0])
-            & (points[:, None, :, 1] >= low[..., None, 1]) & (points[:, None, :, 1] <= high[..., None, 1]))
-    frame, layer, point = torch.nonzero(near, as_tuple=True)
-    canonical = _canonical(torch.linalg.inv(placement), points, frame, layer, point)
-    box_half, radius = half[layer], stack.box[layer, 2:3]
-    excess = canonical.abs() - (box_half - radius)
-    distance = excess.clamp(min=0).norm(dim=-1) + excess.max(-1).values.clamp(max=0) - radius[:, 0]
-    pixels_per_unit = placement[..., :2, :2].det().abs().sqrt() * (height * width) ** 0.5 / 2  # (N, L)
-    alpha = torch.zeros(count, layers, points.shape[1])
-    alpha[frame, layer, point] = (0.5 - distance * pixels_per_unit[frame, layer]).clamp(0, 1)
-    return alpha
-
-
-def _owner(alpha: Tensor) -> Tensor:
-    """Index of the front-most layer with alpha > 0.5 (the back layer must cover everything)."""
-    layers = torch.arange(1, alpha.shape[1], device=alpha.device, dtype=torch.int16).view(1, -1, 1)
-    return ((alpha[:, 1:] > 0.5) * layers).amax(1).long()
+    owner = torch.zeros(points.shape[:2], dtype=torch.int64)
+    for layer in range(1, len(stack)):
+        near = ((points >= low[:, None, layer]) & (points <= high[:, None, layer])).all(-1)
+        frame, point = torch.nonzero(near, as_tuple=True)
+        if frame.numel() == 0:
+            continue
+        c, p = coefficients[frame, layer], points[frame, point]
+        canonical = torch.stack([c[:, 0] * p[:, 0] + c[:, 1] * p[:, 1] + c[:, 2],
+                                 c[:, 3] * p[:, 0] + c[:, 4] * p[:, 1] + c[:, 5]], -1)
+        covered = _alpha(stack, layer, canonical, scale[frame, layer]) > 0.5
+        owner[frame[covered], point[covered]] = layer
+    return owner
 
 
 @dataclass
@@ -160,34 +162,32 @@ class Rendering:
 
 
 def render(stack: LayerStack, placement: Tensor, height: int, width: int) -> Rendering:
-    """Render ``N`` frames of ``stack`` placed by ``placement (N, L, 3, 3)`` (canonical -> frame)."""
+    """Render ``N`` frames of ``stack`` placed by ``placement (N, L, 3, 3)`` (canonical -> frame).
+
+    Layers are composited back to front ("over"), each evaluated only on the pixels of its bounding box."""
     count = placement.shape[0]
-    points = pixel_centres(height, width).expand(count, -1, -1)
-    kept = _in_view(stack, placement, height, width)
-    full_stack, stack, placement = stack, stack.select(kept), placement[:, kept]
-    alpha = _coverage(stack, placement, points, height, width)
-    # front-to-back transmittance: weight_l = alpha_l * prod_{m > l} (1 - alpha_m)
-    above = torch.cumprod((1 - alpha).flip(1), 1).flip(1)
-    weight = alpha * torch.cat([above[:, 1:], torch.ones_like(above[:, :1])], 1)  # (N, L, P)
-    # textures are evaluated only where a layer contributes (about one layer per pixel)
-    frame_i, layer_i, point_i = torch.nonzero(weight > 0, as_tuple=True)
-    uv = _canonical(torch.linalg.inv(placement), points, frame_i, layer_i, point_i)  # (M, 2)
-    waves = (uv[:, None, :] * stack.frequencies[layer_i]).sum(-1) + stack.phases[layer_i]
-    pattern = torch.sin(waves).mean(-1)  # (M,) in [-1, 1]
-    sharp = stack.sharpness[layer_i]
-    mix = torch.where(sharp > 0, torch.sigmoid(pattern * sharp), 0.5 + 0.5 * pattern)[:, None]
-    colors = stack.colors[layer_i]  # (M, 2, 3)
-    color = colors[:, 0] * (1 - mix) + colors[:, 1] * mix
-    frames = torch.zeros(count * height * width, 3)
-    frames.index_add_(0, frame_i * (height * width) + point_i, color * weight[frame_i, layer_i, point_i, None])
-    frames = frames.view(count, height * width, 3)
-    owner = kept[_owner(alpha)]
-    shape = (count, height, width)
+    grid = pixel_centres(height, width).view(height, width, 2)
+    inverse = torch.linalg.inv(placement)
+    scale = _pixels_per_unit(placement, height, width)
+    low, high = _bounds(stack, placement, height, width)
+    frames = torch.zeros(count, height, width, 3)
+    owner = torch.zeros(count, height, width, dtype=torch.int64)
+    for layer in range(len(stack)):
+        top, bottom = _span(float(low[:, layer, 1].min()), float(high[:, layer, 1].max()), height)
+        left, right = _span(float(low[:, layer, 0].min()), float(high[:, layer, 0].max()), width)
+        if top >= bottom or left >= right:
+            continue
+        canonical = apply(inverse[:, layer], grid[top:bottom, left:right].reshape(1, -1, 2))  # (N, M, 2)
+        alpha = _alpha(stack, layer, canonical, scale[:, layer, None]).view(count, bottom - top, right - left, 1)
+        color = _texture(stack, layer, canonical).view(count, bottom - top, right - left, 3)
+        region = frames[:, top:bottom, left:right]
+        region.mul_(1 - alpha).add_(color * alpha)
+        owner[:, top:bottom, left:right][alpha[..., 0] > 0.5] = layer
     return Rendering(
-        frames=frames.reshape(count, height, width, 3).permute(0, 3, 1, 2).clamp(0, 1).contiguous(),
-        owner=owner.reshape(shape),
-        labels=full_stack.labels[owner].reshape(shape),
-        instances=full_stack.instances[owner].reshape(shape),
+        frames=frames.permute(0, 3, 1, 2).clamp(0, 1).contiguous(),
+        owner=owner,
+        labels=stack.labels[owner],
+        instances=stack.instances[owner],
     )
 
 
@@ -200,15 +200,13 @@ def backward_flow(stack: LayerStack, target: Tensor, source: Tensor, target_owne
     layer there (not occluded, not out of view).
     """
     count, height, width = target_owner.shape
-    points = pixel_centres(height, width).expand(count, -1, -1)  # (N, P, 2)
+    points = pixel_centres(height, width)  # (P, 2)
     owner = target_owner.reshape(count, -1)
-    mapping = source @ torch.linalg.inv(target)  # target frame -> source frame, per layer
-    chosen = mapping[torch.arange(count)[:, None], owner]  # (N, P, 3, 3): each pixel's own layer
-    moved = (chosen[..., :2, :2] @ points[..., None]).squeeze(-1) + chosen[..., :2, 2]  # (N, P, 2)
-    scale = torch.tensor([width / 2, height / 2])
-    flow = ((moved - points) * scale).reshape(count, height, width, 2).permute(0, 3, 1, 2)
-    kept = _in_view(stack, source, height, width)
-    alpha = _coverage(stack.select(kept), source[:, kept], moved, height, width)
+    mapping = (source @ torch.linalg.inv(target))[..., :2, :].reshape(count, len(stack), 6)  # target -> source
+    c = torch.gather(mapping, 1, owner[..., None].expand(-1, -1, 6))  # (N, P, 6): each pixel's own layer
+    x, y = points[:, 0], points[:, 1]
+    moved = torch.stack([c[..., 0] * x + c[..., 1] * y + c[..., 2], c[..., 3] * x + c[..., 4] * y + c[..., 5]], -1)
+    flow = ((moved - points) * torch.tensor([width / 2, height / 2])).view(count, height, width, 2).permute(0, 3, 1, 2)
     in_view = (moved.abs() <= 1).all(-1)
-    visible = (kept[_owner(alpha)] == owner) & in_view
-    return flow.contiguous(), visible.reshape(count, 1, height, width).float()
+    visible = (_owner_at(stack, source, moved, height, width) == owner) & in_view
+    return flow.contiguous(), visible.view(count, 1, height, width).float()
