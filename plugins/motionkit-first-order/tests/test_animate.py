@@ -17,10 +17,18 @@ PARITY = Path("/work/shared/parity/first_order")
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    """The real console entry point in a fresh interpreter (as users run it)."""
     result = subprocess.run([sys.executable, "-m", "motionkit", *args], capture_output=True, text=True,
                             env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     return result
+
+
+def _main(*args: str) -> int:
+    """The same command line, in this process (cheaper)."""
+    from motionkit.cli import main
+
+    return main(list(args))
 
 
 def _driving_video(path: Path, *, frames: int = 6, size=(24, 40), fps: float = 12.5, audio: bool = False) -> Path:
@@ -104,15 +112,15 @@ def test_animate_cli_with_official_checkpoint_and_convert(tmp_path):
     mk.io.write_image(source, np.random.default_rng(1).integers(0, 255, (40, 32, 3), dtype=np.uint8))
     driving = _driving_video(tmp_path / "driving.mp4", frames=3, size=(32, 32), fps=10)
     out = tmp_path / "out.mp4"
-    _run_cli("animate", "--method", "first-order", "--checkpoint", str(PARITY / "checkpoint.pth.tar"),
-             "--config", str(PARITY / "config.yaml"), "--source", str(source), "--driving", str(driving),
-             "--out", str(out), "--absolute")
+    assert _main("animate", "--method", "first-order", "--checkpoint", str(PARITY / "checkpoint.pth.tar"),
+                 "--config", str(PARITY / "config.yaml"), "--source", str(source), "--driving", str(driving),
+                 "--out", str(out), "--absolute") == 0
     info = mk.io.open_video(out).info
     assert (info.width, info.height, info.num_frames, info.fps, info.has_audio) == (32, 40, 3, 10, False)
 
     converted = tmp_path / "vox-small.safetensors"
-    _run_cli("convert", "--method", "first-order", "--checkpoint", str(PARITY / "checkpoint.pth.tar"),
-             "--config", str(PARITY / "config.yaml"), "--out", str(converted))
+    assert _main("convert", "--method", "first-order", "--checkpoint", str(PARITY / "checkpoint.pth.tar"),
+                 "--config", str(PARITY / "config.yaml"), "--out", str(converted)) == 0
     loaded = mk.load_method(converted, expected_method="first-order")
     official = FirstOrder.from_official(PARITY / "checkpoint.pth.tar", PARITY / "config.yaml")
     for key, value in official.state_dict().items():
@@ -161,16 +169,14 @@ def test_find_best_frame_ignores_position_and_scale():
     assert find_best_frame(torch.full((3, 8, 8), 0.9), driving, landmarks) == 2
 
 
-def test_find_best_frame_without_landmark_weights_names_the_files(checkpoint, tmp_path):
+def test_find_best_frame_without_landmark_weights_names_the_files(checkpoint, tmp_path, capsys):
     source = tmp_path / "source.png"
     mk.io.write_image(source, np.zeros((32, 32, 3), dtype=np.uint8))
     driving = _driving_video(tmp_path / "driving.mp4", frames=2, size=(32, 32))
-    result = subprocess.run(
-        [sys.executable, "-m", "motionkit", "animate", "--method", "first-order", "--checkpoint", str(checkpoint),
-         "--source", str(source), "--driving", str(driving), "--out", str(tmp_path / "out.mp4"), "--size", "32",
-         "--find-best-frame", "--landmark-weights", str(tmp_path)],
-        capture_output=True, text=True, env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode != 0
-    assert "2DFAN4" in result.stderr and str(tmp_path) in result.stderr
+    status = _main("animate", "--method", "first-order", "--checkpoint", str(checkpoint), "--source", str(source),
+                   "--driving", str(driving), "--out", str(tmp_path / "out.mp4"), "--size", "32",
+                   "--find-best-frame", "--landmark-weights", str(tmp_path))
+    error = capsys.readouterr().err
+    assert status != 0
+    assert "2DFAN4" in error and str(tmp_path) in error
     assert not (tmp_path / "out.mp4").exists()
