@@ -119,3 +119,16 @@ def test_running_statistics_untouched(case):
     window = case.frames[: generator.config.n_frames].unsqueeze(0)
     Vid2VidPipeline(generator, mode="official").step(window, previous, use_raw_only=raw_first)
     assert all(torch.equal(before[k], v) for k, v in generator.state_dict().items())
+
+
+def test_fast_mode_is_close_and_float32(case):
+    """bfloat16 fast mode: float32 results near the exact ones (no bit-exactness: ~3 significant digits)."""
+    generator = case.generator()
+    previous, raw_first = _initial_previous(case, generator)
+    window = case.frames[: generator.config.n_frames].unsqueeze(0)
+    exact = Vid2VidPipeline(generator, mode="eval").step(window, previous, use_raw_only=raw_first)[-1].image
+    fast = Vid2VidPipeline(generator, mode="eval", fast_dtype=torch.bfloat16).step(
+        window, previous, use_raw_only=raw_first)[-1].image
+    assert fast.dtype == torch.float32
+    mse = torch.mean((fast - exact) ** 2).item()
+    assert 0 < mse < 1e-2, mse

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor
 
 from .composite_generator import ScaleResult
+from .low_precision import low_precision_copy
 from .norm_statistics import current_statistics
 from .sequence_generator import Vid2VidGenerator
 
@@ -59,8 +60,9 @@ class Vid2VidPipeline:
     ``first_frame_generator``: a module mapping one condition frame ``(B, C, H, W)`` (only its first
     ``first_frame_channels`` channels when given: the official single-image generators see the label one-hot
     without the instance edges) to an image ``(B, 3, H, W)`` in ``[-1, 1]``, e.g. pix2pixHD's
-    ``GlobalGenerator``; it runs in the same mode as the generator. ``autocast_dtype``: run the networks
-    under ``torch.autocast`` in this dtype (e.g. ``torch.bfloat16`` on CPU) for speed; ``None`` = exact.
+    ``GlobalGenerator``; it runs in the same mode as the generator. ``fast_dtype``: run reduced-precision
+    copies of the networks (:func:`~motionkit_vid2vid.low_precision.low_precision_copy`; ``torch.bfloat16``
+    on CPU, ``torch.float16`` on CUDA) for speed; ``None`` = exact float32.
     """
 
     def __init__(
@@ -70,7 +72,7 @@ class Vid2VidPipeline:
         mode: Mode = "official",
         first_frame_generator: Optional[torch.nn.Module] = None,
         first_frame_channels: Optional[int] = None,
-        autocast_dtype: Optional[torch.dtype] = None,
+        fast_dtype: Optional[torch.dtype] = None,
         pad_start: bool = True,
     ) -> None:
         if mode not in MODES:
@@ -79,7 +81,12 @@ class Vid2VidPipeline:
         self.mode = mode
         self.first_frame_generator = first_frame_generator
         self.first_frame_channels = first_frame_channels
-        self.autocast_dtype = autocast_dtype
+        self.fast_dtype = fast_dtype
+        self._fast_generator = None if fast_dtype is None else low_precision_copy(generator, fast_dtype)
+        self._fast_first = (
+            None if fast_dtype is None or first_frame_generator is None
+            else low_precision_copy(first_frame_generator, fast_dtype)
+        )
         self.pad_start = pad_start
         self.reset()
 
@@ -97,18 +104,22 @@ class Vid2VidPipeline:
         self._window: list[Tensor] = []
         self._previous: Optional[list[Tensor]] = None
 
-    def _autocast(self):
-        if self.autocast_dtype is None:
-            return nullcontext()
-        return torch.autocast(device_type=self._device_type(), dtype=self.autocast_dtype)
-
-    def _device_type(self) -> str:
-        return next(self.generator.parameters()).device.type
-
     def step(self, window: Tensor, previous: list[Tensor], *, use_raw_only: bool = False) -> list[ScaleResult]:
-        """One official generation step in this pipeline's mode (see :meth:`Vid2VidGenerator.step`)."""
-        with inference_mode(self.generator, self.mode), self._autocast():
-            return self.generator.step(window, previous, use_raw_only=use_raw_only)
+        """One official generation step in this pipeline's mode (see :meth:`Vid2VidGenerator.step`); results
+        are float32 also in fast mode."""
+        if self._fast_generator is None:
+            with inference_mode(self.generator, self.mode):
+                return self.generator.step(window, previous, use_raw_only=use_raw_only)
+        dtype = self.fast_dtype
+        with inference_mode(self._fast_generator, self.mode):
+            results = self._fast_generator.step(
+                window.to(dtype), [p.to(dtype) for p in previous], use_raw_only=use_raw_only
+            )
+        return [
+            ScaleResult(*(None if v is None else v.float() for v in (
+                r.image, r.raw, r.flow, r.weight, r.image_features, r.flow_features, r.foreground_features)))
+            for r in results
+        ]
 
     def _seed(self, conditions: list[Tensor]) -> Optional[Tensor]:
         """Previous frames ``(B, n_frames - 1, 3, H, W)`` in ``[-1, 1]`` for step 0, or ``None`` (zeros)."""
@@ -116,8 +127,10 @@ class Vid2VidPipeline:
             return self._given_first
         if self.first_frame_generator is not None:
             channels = self.first_frame_channels
-            with inference_mode(self.first_frame_generator, self.mode), self._autocast():
-                images = [self.first_frame_generator(c if channels is None else c[:, :channels]) for c in conditions]
+            network = self._fast_first or self.first_frame_generator
+            dtype = self.fast_dtype or conditions[0].dtype
+            with inference_mode(network, self.mode):
+                images = [network((c if channels is None else c[:, :channels]).to(dtype)) for c in conditions]
             return torch.stack([image.float() for image in images], dim=1)
         return None
 

@@ -49,7 +49,7 @@ class Vid2VidSynthesizer:
     """Streams a condition source through a :class:`Vid2Vid` method's generator (see the module docstring).
 
     ``mode``: ``"official"`` (normalise each frame with its own statistics, as the official test script) or
-    ``"eval"``; ``fast``: bfloat16 autocast on CPU / float16 on CUDA; ``size``: ``(H, W)`` to resize
+    ``"eval"``; ``fast``: a bfloat16 (CPU) / float16 (CUDA) copy of the networks; ``size``: ``(H, W)`` to resize
     condition frames to (nearest for label maps); ``first_frame_generator``: the official single-image
     generator that makes the first frames (see :mod:`motionkit_vid2vid.single_frame`).
     """
@@ -69,7 +69,7 @@ class Vid2VidSynthesizer:
         self.size = size
         dtype = (torch.float16 if self.device.type == "cuda" else torch.bfloat16) if fast else None
         self.pipeline = Vid2VidPipeline(
-            method.generator, mode=mode, autocast_dtype=dtype,
+            method.generator, mode=mode, fast_dtype=dtype,
             first_frame_generator=None if first_frame_generator is None else first_frame_generator.to(self.device),
             first_frame_channels=method.config.condition.num_classes if method.config.condition.kind == "labels" else None,
         )
