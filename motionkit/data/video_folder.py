@@ -23,7 +23,9 @@ class VideoFolderConfig(Config):
     mode: ``"pairs"`` (two random frames of a video: source and driving) or ``"clips"`` (``num_frames``
     consecutive frames, ``frame_step`` apart); size: ``[H, W]`` frames are resized to (``None``: keep; all
     videos must then share a size to be batched); repeats: passes over the videos per epoch (first-order's
-    ``num_repeats``); augmentation: applied to training items (``None``: off)."""
+    ``num_repeats``); id_sampling: videos named ``<identity>#<rest>`` are grouped by identity and an item
+    picks a random video of one identity, so every identity is seen equally often (first-order's
+    VoxCeleb setting); augmentation: applied to training items (``None``: off)."""
 
     root: Path
     split: Optional[str] = "train"
@@ -32,13 +34,15 @@ class VideoFolderConfig(Config):
     frame_step: int = Field(1, ge=1)
     size: Optional[tuple[int, int]] = None
     repeats: int = Field(1, ge=1)
+    id_sampling: bool = False
     augmentation: Optional[AugmentationConfig] = None
 
 
 class VideoFolderDataset(Dataset):
     """Videos of a folder as training items.
 
-    ``pairs`` -> ``{"source": (3, H, W), "driving": (3, H, W), "video_index": ()}``;
+    Item ``i`` comes from video ``i % num_videos`` (with ``id_sampling``: from a random video of identity
+    ``i % num_identities``). ``pairs`` -> ``{"source": (3, H, W), "driving": (3, H, W), "video_index": ()}``;
     ``clips`` -> ``{"video": (T, 3, H, W), "video_index": ()}``. Only the needed frames are decoded.
     Randomness uses torch's global generator, which DataLoader seeds per worker and epoch.
     Use :meth:`video` for whole videos (evaluation).
@@ -56,12 +60,14 @@ class VideoFolderDataset(Dataset):
         self.videos = sorted((p for p in folder.iterdir() if _is_video(p)), key=lambda p: natural_key(p.name))
         if not self.videos:
             raise InputError(f"{folder}: no videos (files {', '.join(VIDEO_SUFFIXES + STRIP_SUFFIXES)} or frame folders)")
+        names = [p.name.split("#")[0] if self.config.id_sampling else p.name for p in self.videos]
+        self.groups: list[list[int]] = [[i for i, n in enumerate(names) if n == name] for name in dict.fromkeys(names)]
         self._lengths: dict[int, int] = {}
         self.augment = (ClipAugmentation(self.config.augmentation, images=("video",))
                         if self.config.augmentation is not None else None)
 
     def __len__(self) -> int:
-        return len(self.videos) * self.config.repeats
+        return len(self.groups) * self.config.repeats
 
     def num_frames(self, video_index: int) -> int:
         """Frame count of video ``video_index`` (counted once, then cached)."""
@@ -92,7 +98,8 @@ class VideoFolderDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, Tensor]:
         if not 0 <= index < len(self):
             raise IndexError(f"video-folder: index {index} out of range for length {len(self)}")
-        video_index = index % len(self.videos)
+        group = self.groups[index % len(self.groups)]
+        video_index = group[int(torch.randint(0, len(group), ()))] if len(group) > 1 else group[0]
         length = self.num_frames(video_index)
         if self.config.mode == "pairs":
             if length < 2:

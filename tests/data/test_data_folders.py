@@ -1,11 +1,15 @@
 """video-folder and paired-sequences datasets, augmentation, DataLoader workers."""
+import os
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 from motionkit.data import AugmentationConfig, ClipAugmentation, PairedSequencesDataset, VideoFolderDataset
-from motionkit.errors import InputError
+from motionkit.errors import ConfigError, InputError
 from motionkit.io import write_frame_folder, write_image, write_video
 
 
@@ -48,6 +52,16 @@ def test_clips_are_consecutive_and_resized(fomm_root):
         VideoFolderDataset(root=fomm_root, split="test", mode="clips", num_frames=3, frame_step=2)[0]
     with pytest.raises(FileNotFoundError, match="valid"):
         VideoFolderDataset(root=fomm_root, split="valid")
+
+
+def test_id_sampling_groups_videos_by_identity(tmp_path):
+    for name in ("id1#a", "id1#b", "id1#c", "id2#a"):
+        write_frame_folder(tmp_path / "train" / name, frames_with_index(2))
+    dataset = VideoFolderDataset(root=tmp_path, id_sampling=True, repeats=50)
+    assert len(dataset) == 100 and dataset.groups == [[0, 1, 2], [3]]
+    torch.manual_seed(0)
+    picked = [int(dataset[i]["video_index"]) for i in range(0, 100)]
+    assert set(picked[0::2]) == {0, 1, 2} and set(picked[1::2]) == {3}
 
 
 def test_dataloader_workers(fomm_root):
@@ -118,3 +132,28 @@ def test_augmentation_is_consistent_across_the_clip():
     assert orders == {(0, 1, 2), (2, 1, 0)}
     with pytest.raises(InputError, match="no key 'labels'"):
         augment({"video": clip["video"]})
+
+
+def test_everybody_dance_now_flat_layout_with_face_boxes(tmp_path):
+    """train_label / train_img / train_facetexts128 without sequence subfolders (EverybodyDanceNow)."""
+    samples = Path(os.environ.get("MOTIONKIT_PARITY_DIR", "/work/shared/parity")) / "everybody_dance_now" / "sample_openpose"
+    if not samples.is_dir():
+        pytest.skip("parity samples not available")
+    for folder in ("train_label", "train_img", "train_facetexts128"):
+        (tmp_path / folder).mkdir()
+    for name in ("frame020001", "frame020005", "frame020009"):
+        shutil.copy(samples / f"{name}_label.png", tmp_path / "train_label" / f"{name}.png")
+        shutil.copy(samples / f"{name}_facebox.txt", tmp_path / "train_facetexts128" / f"{name}.txt")
+        write_image(tmp_path / "train_img" / f"{name}.png", np.zeros((512, 1024, 3), np.uint8))
+    dataset = PairedSequencesDataset(root=tmp_path, frames_dir="train_img", conditions_dir="train_label",
+                                     condition_type="images", face_boxes_dir="train_facetexts128", num_frames=3,
+                                     size=(64, 128))
+    item = dataset[0]
+    assert item["conditions"].shape == (3, 3, 64, 128) and (item["conditions"] < 1).any()
+    box = [int(v) for v in (samples / "frame020001_facebox.txt").read_text().split()]
+    assert item["face_box"][0].tolist() == [round(v / 8) for v in box]
+    (tmp_path / "train_facetexts128" / "frame020005.txt").write_text("1 2 3")
+    with pytest.raises(InputError, match="frame020005.txt: expected 'miny maxy minx maxx'"):
+        dataset[0]
+    with pytest.raises(ConfigError, match="face_boxes_dir cannot be combined with augmentation"):
+        PairedSequencesDataset(root=tmp_path, face_boxes_dir="train_facetexts128", augmentation=AugmentationConfig())
