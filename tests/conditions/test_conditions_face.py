@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 import torch
 
+import enum
+
 from motionkit.conditions import FaceLandmarkEdges, face_edge_map, required_weight_files
+from motionkit.conditions.face_landmarks import S3FDFaceDetector, _two_d_landmarks
 from motionkit.errors import ConfigError, InputError, MissingWeightsError
 from motionkit.testing import check_component
 
@@ -65,6 +68,19 @@ def test_detector_path_loads_s3fd(weights_dir):
         never.landmarks(torch.rand(3, 32, 32))
     with pytest.raises(ConfigError, match="detector"):
         FaceLandmarkEdges(weights_dir=weights_dir, detector="dlib")
+    crop_detector = S3FDFaceDetector(weights_dir, threshold=2.0)  # the crop helpers' detector, same weights
+    assert crop_detector(np.zeros((32, 32, 3), np.uint8)) == []
+    with pytest.raises(MissingWeightsError, match="s3fd"):
+        S3FDFaceDetector(weights_dir / "nowhere")
+
+
+def test_old_landmarks_enum_name_is_accepted(monkeypatch):
+    import face_alignment
+
+    old_style = enum.IntEnum("LandmarksType", {"_2D": 1, "_2halfD": 2, "_3D": 3})
+    monkeypatch.setattr(face_alignment, "LandmarksType", old_style)
+    assert _two_d_landmarks() is old_style._2D
+    assert _two_d_landmarks() == 1
 
 
 def test_face_edge_map_draws_every_part():
