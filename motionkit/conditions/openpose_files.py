@@ -216,21 +216,22 @@ def _yaml_part(path: Path, node: str, count: Optional[int]) -> Optional[tuple[np
     return matrix, matrix.shape[1]
 
 
-def read_openpose_yaml(stem: Union[str, os.PathLike], person: int = 0) -> OpenPoseFrame:
+def read_openpose_yaml(stem: Union[str, os.PathLike], node: int = 0) -> OpenPoseFrame:
     """Read ``<stem>_pose.yml`` and, where present, ``<stem>_face.yml``, ``<stem>_hand_left.yml``,
     ``<stem>_hand_right.yml`` (OpenPose's ``--write_keypoint`` YAML, as in EverybodyDanceNow's data).
-    ``person`` selects the node suffix (``pose_0`` ...)."""
+    ``node`` selects the matrix node suffix (OpenPose writes ``pose_0`` etc.; each node holds every person
+    of the frame, ``sizes: [people, keypoints, 3]``)."""
     stem = Path(stem)
     pose_path = stem.parent / f"{stem.name}_pose.yml"
     if not pose_path.is_file():
         raise FileNotFoundError(f"{pose_path}: no such OpenPose pose file")
-    body = _yaml_part(pose_path, f"pose_{person}", None)
+    body = _yaml_part(pose_path, f"pose_{node}", None)
     assert body is not None
     rows, count = body
     layout = _body_layout(count, str(pose_path)) if rows.shape[0] else "coco18"
     parts = {}
     for name, (size, part_layout) in PART_SIZES.items():
-        found = _yaml_part(stem.parent / f"{stem.name}_{name}.yml", f"{name}_{person}", size)
+        found = _yaml_part(stem.parent / f"{stem.name}_{name}.yml", f"{name}_{node}", size)
         parts[name] = (_pose(list(found[0]), size, part_layout) if found is not None and found[0].shape[0]
                        else empty_pose(size, part_layout, rows.shape[0]))
     return OpenPoseFrame(body=_pose(list(rows), count, layout), **parts)
