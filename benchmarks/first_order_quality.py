@@ -19,6 +19,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Optional
 
 import torch
 import yaml
@@ -32,7 +33,8 @@ from motionkit_first_order import Animator, FirstOrder
 CONFIG = Path(FirstOrder.config_dir) / "sprites.yaml"
 
 
-def train(method: FirstOrder, data: SpritesDataset, run: dict, minutes: float, log_every: int = 50) -> dict:
+def train(method: FirstOrder, data: SpritesDataset, run: dict, minutes: float, max_steps: Optional[int] = None,
+          log_every: int = 50) -> dict:
     settings = run.get("train", {})
     optimizer_settings = settings.get("optimizer", {})
     lr, betas = optimizer_settings.get("lr", 2e-4), tuple(optimizer_settings.get("betas", (0.5, 0.999)))
@@ -54,8 +56,10 @@ def train(method: FirstOrder, data: SpritesDataset, run: dict, minutes: float, l
                 history.append({"step": step, "seconds": round(time.time() - start, 1),
                                 **{k: round(float(v.detach()), 4) for k, v in output.losses.items()}})
                 print(json.dumps(history[-1]), flush=True)
-            if time.time() - start >= minutes * 60:
+            if time.time() - start >= minutes * 60 or step == max_steps:
                 break
+        if step == max_steps:
+            break
     return {"steps": step, "seconds": round(time.time() - start, 1), "history": history}
 
 
@@ -112,6 +116,8 @@ def evaluate(method: FirstOrder, data: SpritesDataset, videos: int, frames: int)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="training time budget")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="also stop after this many steps (to compare runs on a machine of unknown load)")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     parser.add_argument("--videos", type=int, default=16, help="held-out videos evaluated")
     parser.add_argument("--frames", type=int, default=16, help="frames per held-out video")
@@ -125,7 +131,8 @@ def main() -> None:
     method = FirstOrder(**run["model"])
     data = mk.create("dataset", run["data"]["name"], **run["data"]["params"])
     held_out = mk.create("dataset", run["eval_data"]["name"], **run["eval_data"]["params"])
-    training = train(method, data, run, args.minutes)
+    training = train(method, data, run, args.minutes, args.max_steps)
+    training["cpu_seconds"] = round(time.process_time(), 1)
     report = {"config": str(CONFIG), "overrides": args.overrides, "threads": args.threads, "training": {k: v for k, v in training.items() if k != "history"},
               **evaluate(method, held_out, args.videos, args.frames)}
     args.out.mkdir(parents=True, exist_ok=True)

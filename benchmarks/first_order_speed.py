@@ -138,40 +138,51 @@ def case_motionkit_animate(official: Path, frames: int, precision: str) -> dict:
     return {"seconds_per_frame": seconds / frames, "fps": frames / seconds, "peak_rss_mb": _peak_mb()}
 
 
+def _official_training_modules(official: Path):
+    """Official generator, detector, discriminator and GeneratorFullModel (with its VGG19), seeded."""
+    import torch
+
+    OfficialGenerator, OfficialDetector, GeneratorFullModel, _ = _import_official(official)
+    from modules.discriminator import MultiScaleDiscriminator
+
+    config = _vox_config(official)
+    params = config["model_params"]
+    torch.manual_seed(SEED)
+    generator = OfficialGenerator(**params["generator_params"], **params["common_params"])
+    detector = OfficialDetector(**params["kp_detector_params"], **params["common_params"])
+    discriminator = MultiScaleDiscriminator(**params["discriminator_params"], **params["common_params"])
+    full = GeneratorFullModel(detector, generator, discriminator, config["train_params"])
+    return generator, detector, full
+
+
 def case_train(official: Path, implementation: str, precision: str, steps: int) -> dict:
     import contextlib
+    import gc
 
     import torch
 
     from motionkit_first_order import FirstOrder
     from motionkit_first_order.official import official_config_params
-    from motionkit.nn.vgg19 import vgg19_feature_layers
 
-    OfficialGenerator, OfficialDetector, GeneratorFullModel, _ = _import_official(official)
-    config = _vox_config(official)
-    params = config["model_params"]
-    torch.manual_seed(SEED)
     batch = {"source": torch.stack([_frame(0), _frame(10)]), "driving": torch.stack([_frame(5), _frame(20)])}
     autocast = torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
+    generator, detector, full = _official_training_modules(official)
     if implementation == "official":
-        from modules.discriminator import MultiScaleDiscriminator
-
-        generator = OfficialGenerator(**params["generator_params"], **params["common_params"])
-        detector = OfficialDetector(**params["kp_detector_params"], **params["common_params"])
-        discriminator = MultiScaleDiscriminator(**params["discriminator_params"], **params["common_params"])
-        full = GeneratorFullModel(detector, generator, discriminator, config["train_params"])
         parameters = list(generator.parameters()) + list(detector.parameters())
 
         def step():
             losses, _ = full(batch)
             return sum(v.mean() for v in losses.values())
-    else:
+    else:  # the same weights: networks and VGG19 copied from the official objects, which are then dropped
         method_params = official_config_params(official / "config" / "vox-256.yaml")
         method_params["loss_params"]["vgg19_weights"] = "random"
         method = FirstOrder(**method_params).train()
-        torch.manual_seed(SEED)
-        reference = vgg19_feature_layers()
-        method._perceptual(batch["source"]).vgg.features.load_state_dict(reference.state_dict())
+        method.generator.load_state_dict(generator.state_dict())
+        method.kp_detector.load_state_dict(detector.state_dict())
+        vgg = {f"{key.split('.', 1)[1]}": value for key, value in full.vgg.state_dict().items() if key.startswith("slice")}
+        method._perceptual(batch["source"]).vgg.features.load_state_dict(vgg)
+        del generator, detector, full
+        gc.collect()
         parameters = list(method.generator.parameters()) + list(method.kp_detector.parameters())
 
         def step():
@@ -179,7 +190,7 @@ def case_train(official: Path, implementation: str, precision: str, steps: int) 
     optimizer = torch.optim.Adam(parameters, lr=2e-4, betas=(0.5, 0.999))
     times, losses = [], []
     for index in range(steps + 1):  # the first step warms up
-        torch.manual_seed(index)
+        torch.manual_seed(index)  # same random TPS in both implementations
         start = time.perf_counter()
         with autocast:
             loss = step()
