@@ -62,6 +62,10 @@ class Vid2VidConfig(Config):
     lambda_F: float = Field(10.0, ge=0, description="flow loss weight (official --lambda_F)")
     lambda_T: float = Field(10.0, ge=0, description="warp losses weight (official --lambda_T)")
     lambda_mask: float = Field(1.0, ge=0, description="mask regulariser weight")
+    lambda_l1: float = Field(
+        0.0, ge=0, description="pixel L1 on the frame and hallucinated image (not in the official losses; a "
+        "stand-in for the VGG loss when its weights are unavailable)"
+    )
     flow_estimator: dict[str, Any] = Field(
         default_factory=lambda: {"name": "dis", "params": {}},
         description="core flow estimator used when the data carries no 'flow'",
@@ -166,6 +170,8 @@ class Vid2Vid(Method):
             losses["feature_matching"] = fm * c.lambda_feat
         if self.vgg is not None:
             losses["vgg"] = (self.vgg(fold(fake), fold(real)) + self.vgg(fold(raw), fold(real))) * c.lambda_vgg
+        if c.lambda_l1:
+            losses["l1"] = (self.l1(fake, real) + self.l1(raw, real)) * c.lambda_l1
         if flow is not None:
             flow_mask = None if mask is None else fold(mask)
             losses["flow"] = _masked_l1(fold(flow), fold(gt_flow), flow_mask) * c.lambda_F / 2 ** (c.generator.n_scales - 1)
