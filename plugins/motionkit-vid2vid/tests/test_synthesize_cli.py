@@ -39,3 +39,16 @@ def test_synthesize_from_official_checkpoint(parity_root, tmp_path):
                  "--config", str(parity_root / "street_fg" / "options.json"),
                  "--condition", str(condition), "--out", str(out), "--fast"]) in (0, None)
     assert len(open_video(out)) == 4
+
+
+def test_convert_official_then_load(parity_root, tmp_path):
+    """``motionkit convert --method vid2vid`` turns official per-scale files into one motionkit checkpoint."""
+    from motionkit.checkpoint import load_method
+
+    out = tmp_path / "street.safetensors"
+    assert main(["convert", "--method", "vid2vid", "--checkpoint", str(parity_root / "street_fg" / "latest_net_G0.pth"),
+                 "--config", str(parity_root / "street_fg" / "options.json"), "--out", str(out)]) in (0, None)
+    method = load_method(out, expected_method="vid2vid")
+    official = torch.load(parity_root / "street_fg" / "latest_net_G2.pth", weights_only=True)
+    assert all(torch.equal(method.generator.netG2.state_dict()[k], v) for k, v in official.items())
+    assert method.config.generator.foreground_channels == (26,) and method.config.condition.num_classes == 35
