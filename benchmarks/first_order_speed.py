@@ -13,6 +13,7 @@ with random weights, identical in both). Measured, each in a fresh subprocess (s
   motionkit's streaming :class:`Animator` (frames generated and consumed one at a time), in float32
   ("exact") and bf16 autocast ("fast"): seconds per frame, frames per second, peak RSS;
 * exactness: max |motionkit fp32 - official| and PSNR(bf16 vs fp32) over the first frames;
+* ``--parity-fixture``: instead, motionkit's plain networks vs the official ones on the parity checkpoint;
 * training: one vox-256 generator step at batch 2 (pyramid perceptual + equivariance; generator_gan 0 so
   no discriminator step), official ``GeneratorFullModel`` vs ``FirstOrder.generator_step``, fp32 and bf16.
 """
@@ -204,6 +205,63 @@ def case_train(official: Path, implementation: str, precision: str, steps: int) 
             "losses": losses, "peak_rss_mb": _peak_mb()}
 
 
+def parity_check(official: Path, fixture: Path) -> dict:
+    """Official modules vs motionkit's (plain, not the Animator's rewrites) on the parity fixture's checkpoint
+    and inputs, on this machine: max |difference| over every output of the official demo loop."""
+    import torch
+    from safetensors.torch import load_file
+
+    from motionkit.ops import transfer_relative_motion
+    from motionkit_first_order import FirstOrder
+    import motionkit as mk
+
+    OfficialGenerator, OfficialDetector, _, normalize_kp = _import_official(official)
+    from modules.discriminator import MultiScaleDiscriminator
+    from motionkit_first_order.official import official_config_params
+
+    import yaml
+
+    params = yaml.safe_load((fixture / "config.yaml").read_text())["model_params"]
+    state = torch.load(fixture / "checkpoint.pth.tar", map_location="cpu", weights_only=True)
+    generator = OfficialGenerator(**params["generator_params"], **params["common_params"]).eval()
+    detector = OfficialDetector(**params["kp_detector_params"], **params["common_params"]).eval()
+    discriminator = MultiScaleDiscriminator(**params["discriminator_params"], **params["common_params"]).eval()
+    for module, section in ((generator, "generator"), (detector, "kp_detector"), (discriminator, "discriminator")):
+        module.load_state_dict(state[section])
+    method = FirstOrder.from_official(fixture / "checkpoint.pth.tar", fixture / "config.yaml")
+    cases = load_file(str(fixture / "cases.safetensors"))
+    worst: dict[str, float] = {}
+
+    def compare(name: str, a: torch.Tensor, b: torch.Tensor) -> None:
+        worst[name] = max(worst.get(name, 0.0), float((a - b).abs().max()))
+
+    with torch.no_grad():
+        source, driving = cases["source"], cases["driving"]
+        kp_s, okp_s = method.kp_detector(source), detector(source)
+        kp_0, okp_0 = method.kp_detector(driving[:1]), detector(driving[:1])
+        for t in range(driving.shape[0]):
+            kp_d, okp_d = method.kp_detector(driving[t : t + 1]), detector(driving[t : t + 1])
+            compare("keypoints", kp_d.value, okp_d["value"])
+            compare("jacobians", kp_d.jacobian, okp_d["jacobian"])
+            ours, theirs = method.generator(source, kp_s, kp_d), generator(source, kp_source=okp_s, kp_driving=okp_d)
+            for key in theirs:
+                compare(key, ours[key], theirs[key])
+            value, jacobian = transfer_relative_motion(
+                kp_s.value, kp_d.value, kp_0.value, adapt_movement_scale=True, source_jacobians=kp_s.jacobian,
+                driving_jacobians=kp_d.jacobian, initial_driving_jacobians=kp_0.jacobian)
+            normalized = normalize_kp(okp_s, okp_d, okp_0, adapt_movement_scale=True, use_relative_movement=True,
+                                      use_relative_jacobian=True)
+            compare("relative keypoints", value, normalized["value"])
+            compare("relative jacobians", jacobian, normalized["jacobian"])
+            ours = method.generator(source, kp_s, mk.Keypoints(value, jacobian))
+            compare("relative prediction", ours["prediction"], generator(source, kp_source=okp_s, kp_driving=normalized)["prediction"])
+        ours, theirs = method.discriminator(source)[0], discriminator({"prediction_1": source})
+        compare("discriminator logits", ours.logits, theirs["prediction_map_1"])
+        for a, b in zip(ours.features, theirs["feature_maps_1"]):
+            compare("discriminator features", a, b)
+    return {"max_abs_diff": worst, "bit_exact": all(v == 0 for v in worst.values())}
+
+
 def _run_case(args: argparse.Namespace, *case: str) -> dict:
     command = [sys.executable, __file__, "--official", str(args.official), "--threads", str(args.threads),
                "--case", *case]
@@ -222,11 +280,17 @@ def main() -> None:
     parser.add_argument("--skip-official-long", action="store_true",
                         help="run the official loop only at the shortest length (its memory grows with length)")
     parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--parity-fixture", type=Path,
+                        help="only compare the plain networks with the official ones on this parity folder "
+                             "(shared/parity/first_order) and exit")
     parser.add_argument("--case", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
+    if args.parity_fixture:
+        print(json.dumps(parity_check(args.official, args.parity_fixture), indent=2))
+        return
     if args.case:
         name, *rest = args.case
         if name == "official":

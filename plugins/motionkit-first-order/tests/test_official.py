@@ -29,7 +29,8 @@ CONFIG = PARITY / "config.yaml"
 # OFFICIAL code run on the fixture's checkpoint and inputs differs from cases.safetensors by up to:
 # keypoints 1e-5, jacobians 2.1e-4, masks 2e-5, occlusion 4.7e-5, deformation 1.7e-4, discriminator 3.3e-5,
 # images 1.7e-3 (oneDNN picks other convolution kernels), while motionkit's outputs equal the official
-# code's outputs here bit for bit (benchmarks/first_order_speed.py --check-official re-checks that).
+# code's outputs here bit for bit (`python benchmarks/first_order_speed.py --official DIR --parity-fixture
+# shared/parity/first_order` re-checks that against a checkout of the official code).
 # Tolerances are therefore a few times what the official code itself reaches on this CPU; on the
 # fixture's own CPU the results are exact.
 TOLERANCE = {"value": 3e-5, "jacobian": 1e-3, "mask": 2e-4, "occlusion_map": 2e-4, "deformation": 1e-3,
