@@ -161,7 +161,7 @@ def test_cli_train_then_resume_matches_an_uninterrupted_run(tiny, write_config, 
 
 
 def test_the_seed_decides_initialisation_data_order_and_noise(tiny, write_config, tmp_path) -> None:
-    path = write_config(train={"steps": 3}, model={"noise": 0.1})
+    path = write_config(train={"steps": 2}, model={"noise": 0.1})
     runs = {name: train(str(path), out=tmp_path / name, overrides=overrides, show_progress=False)
             for name, overrides in (("a", []), ("b", []), ("c", ["train.seed=1"]))}
     a, b, c = (load_file(str(runs[n])) for n in "abc")
