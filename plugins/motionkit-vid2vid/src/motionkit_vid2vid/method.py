@@ -44,6 +44,13 @@ from .sequence_generator import Vid2VidGenerator
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
+class FlowEstimatorSpec(Config):
+    """A registered core flow estimator (``motionkit components --kind flow``) and its config."""
+
+    name: str = "dis"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
 class Vid2VidConfig(Config):
     """Networks, losses and schedule of :class:`Vid2Vid`."""
 
@@ -66,9 +73,8 @@ class Vid2VidConfig(Config):
         0.0, ge=0, description="pixel L1 on the frame and hallucinated image (not in the official losses; a "
         "stand-in for the VGG loss when its weights are unavailable)"
     )
-    flow_estimator: dict[str, Any] = Field(
-        default_factory=lambda: {"name": "dis", "params": {}},
-        description="core flow estimator used when the data carries no 'flow'",
+    flow_estimator: FlowEstimatorSpec = Field(
+        default_factory=FlowEstimatorSpec, description="core flow estimator used when the data carries no 'flow'"
     )
     initial_frames: int = Field(4, ge=2, description="sequence length at the start of training")
     max_frames: int = Field(8, ge=2, description="sequence length at the end (clips must be this long)")
@@ -86,6 +92,11 @@ class Vid2VidConfig(Config):
                 f"initial_frames={self.initial_frames}, max_frames={self.max_frames}"
             )
         return self
+
+
+def fold(x: Tensor) -> Tensor:
+    """``(B, n, ...) -> (B * n, ...)``: frames of clips as one batch."""
+    return x.reshape(-1, *x.shape[2:])
 
 
 def _masked_l1(a: Tensor, b: Tensor, mask: Optional[Tensor]) -> Tensor:
@@ -156,7 +167,6 @@ class Vid2Vid(Method):
         cond = conditions[:, first:]
         gt_flow = flows[:, first - 1:]
         mask = None if visible is None else visible[:, first - 1:]
-        fold = lambda x: x.reshape(-1, *x.shape[2:])  # noqa: E731  (B, n, ...) -> (B * n, ...)
         losses: dict[str, Tensor] = {}
 
         real_out = self.image_discriminator(fold(real), fold(cond))
@@ -198,7 +208,6 @@ class Vid2Vid(Method):
         return StepOutput(losses=losses, outputs=outputs)
 
     def discriminator_step(self, batch: dict[str, Tensor], outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        fold = lambda x: x.reshape(-1, *x.shape[2:])  # noqa: E731
         real, cond = fold(outputs["real"]), fold(outputs["condition"])
         d_real = self.gan(self.image_discriminator(real, cond), True)
         d_fake = 0
@@ -213,8 +222,11 @@ class Vid2Vid(Method):
         return losses
 
     def visuals(self, batch: dict[str, Tensor], outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        to01 = lambda x: ((x[:, -1] + 1) / 2).clamp(0, 1)  # noqa: E731  last generated frame of each clip
-        shown = {"real": to01(outputs["real"]), "generated": to01(outputs["fake"]), "hallucinated": to01(outputs["raw"])}
+        def last_frame(x: Tensor) -> Tensor:  # the last generated frame of each clip, in [0, 1]
+            return ((x[:, -1] + 1) / 2).clamp(0, 1)
+
+        shown = {"real": last_frame(outputs["real"]), "generated": last_frame(outputs["fake"]),
+                 "hallucinated": last_frame(outputs["raw"])}
         if "weight" in outputs:
             shown["blend_weight"] = outputs["weight"][:, -1].expand(-1, 3, -1, -1)
         return shown
@@ -231,7 +243,7 @@ class Vid2Vid(Method):
             from motionkit.plugins import create
 
             spec = self.config.flow_estimator
-            self._flow_estimator = create("flow", spec.get("name", "dis"), **spec.get("params", {}))
+            self._flow_estimator = create("flow", spec.name, **spec.params)
         return self._flow_estimator
 
     def _inputs(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor, Optional[Tensor]]:
