@@ -5,7 +5,7 @@ Public API::
     import motionkit as mk
     mk.plugins()                                   # installed plugins and what they registered
     kp = mk.create("representation", "first-order.keypoints", num_kp=10)
-    mk.ops.warp(image, flow)                       # shared operations (lazy submodules: ops, nn, losses,
+    mk.ops.warp(image, flow, align_corners=False)  # shared operations (lazy submodules: ops, nn, losses,
                                                    # io, data, conditions, training, metrics, demo)
 """
 from __future__ import annotations
