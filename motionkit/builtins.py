@@ -16,11 +16,6 @@ CORE_PACKAGES = ("ops", "nn", "losses", "data", "conditions", "metrics")
 @hookimpl
 def register_components(register: Callable[..., None]) -> None:
     for package in CORE_PACKAGES:
-        try:
-            module = importlib.import_module(f"motionkit.{package}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"motionkit.{package}":
-                continue  # subpackage not present in this build
-            raise
-        for cls in getattr(module, "COMPONENTS", ()):
+        module = importlib.import_module(f"motionkit.{package}")
+        for cls in module.COMPONENTS:
             register(cls)
