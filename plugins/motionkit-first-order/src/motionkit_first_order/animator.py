@@ -64,24 +64,27 @@ class Animator:
         if adapt_scale and not relative:
             raise ValueError("adapt_scale only applies to relative motion transfer (relative=True)")
         self.method = method.eval()
-        self.detector = inference_copy(method.kp_detector)
-        self.generator = inference_copy(method.generator)
         self.relative = relative
         self.adapt_scale = adapt_scale
         self.precision = precision
         self.size = size
+        channels_last = self.device.type == "cpu"  # oneDNN's preferred layout
+        self.detector = inference_copy(method.kp_detector, channels_last=channels_last)
+        self.generator = inference_copy(method.generator, conv_dtype=self._autocast_dtype(),
+                                        channels_last=channels_last)
 
     @property
     def device(self) -> torch.device:
         return next(self.method.parameters()).device
 
-    def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "fp32":
-            return contextlib.nullcontext()
+    def _autocast_dtype(self) -> Optional[torch.dtype]:
         if self.precision == "fp16" and self.device.type != "cuda":
             raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' on CPU")
-        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
-        return torch.autocast(self.device.type, dtype=dtype)
+        return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[self.precision]
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        dtype = self._autocast_dtype()
+        return contextlib.nullcontext() if dtype is None else torch.autocast(self.device.type, dtype=dtype)
 
     def _prepare(self, frame: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int, int, int]]:
         if frame.dim() == 3:
@@ -92,6 +95,8 @@ class Animator:
         if square.shape[-1] != self.size:
             square = F.interpolate(square, size=(self.size, self.size), mode="bilinear", align_corners=False,
                                    antialias=square.shape[-1] > self.size)
+        if self.device.type == "cpu":
+            square = square.contiguous(memory_format=torch.channels_last)
         return square, padding
 
     @torch.no_grad()

@@ -14,6 +14,7 @@ The results equal the original networks' up to float rounding (about 1e-6 relati
 from __future__ import annotations
 
 import copy
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -83,11 +84,22 @@ def _fold(module: nn.Module) -> nn.Module:
 
 
 @torch.no_grad()
-def inference_copy(network: nn.Module) -> nn.Module:
+def inference_copy(network: nn.Module, *, conv_dtype: Optional[torch.dtype] = None,
+                   channels_last: bool = False) -> nn.Module:
     """An eval-mode copy of ``network`` with folded normalisations and sub-pixel up blocks (see module doc).
 
-    The copy is for inference only (its parameters do not require gradients); ``network`` is unchanged.
+    ``conv_dtype`` (e.g. ``torch.bfloat16``): store the convolution weights in that dtype, for use under
+    ``torch.autocast`` with the same dtype (autocast then does not re-cast them on every call; the remaining
+    normalisations keep float32 parameters). ``channels_last``: convolution weights in channels-last memory
+    format, which oneDNN runs faster on CPUs (feed channels-last inputs too). The copy is for inference only
+    (its parameters do not require gradients); ``network`` is unchanged.
     """
     clone = copy.deepcopy(network).eval()
     _fold(clone)
+    for module in clone.modules():
+        if isinstance(module, (nn.Conv2d, SubpixelUpBlock)):
+            if conv_dtype is not None:
+                module.to(conv_dtype)
+            if channels_last:
+                module.to(memory_format=torch.channels_last)
     return clone.requires_grad_(False)
