@@ -109,8 +109,7 @@ class Animator:
         default the first driving frame, e.g. the best-aligned frame from :func:`find_best_frame`).
         """
         source_in, padding = self._prepare(source)
-        height, width = (source.shape[-2:])
-        side = max(height, width)
+        side = max(source.shape[-2:])
         detector, generator = self.detector, self.generator
         kp_source = detector(source_in)
         with self._autocast():

@@ -56,15 +56,6 @@ class FirstOrder(mk.Method):
         self.keypoint_equivariance = KeypointEquivarianceLoss()
         self.jacobian_equivariance = JacobianEquivarianceLoss()
 
-    # -- inference ---------------------------------------------------------------------------------
-    def animate(self, source: torch.Tensor, driving: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Reconstruct ``driving (B, 3, H, W)`` from ``source (B, 3, H, W)`` with absolute keypoints; the
-        generator's output dict plus ``kp_source`` and ``kp_driving`` values ``(B, K, 2)``."""
-        kp_source, kp_driving = self.kp_detector(source), self.kp_detector(driving)
-        out = self.generator(source, kp_source, kp_driving)
-        out.update(kp_source=kp_source.value, kp_driving=kp_driving.value)
-        return out
-
     # -- training ----------------------------------------------------------------------------------
     def parameter_groups(self) -> dict[str, Iterable[nn.Parameter]]:
         """``kp_detector`` and ``generator``; ``discriminator`` too when adversarial training is on."""
