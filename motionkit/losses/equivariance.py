@@ -2,8 +2,8 @@
 
 A detector is equivariant when detecting on a frame warped by a known transform ``T`` gives keypoints
 that ``T`` maps back onto the keypoints of the original frame, and jacobians consistent with ``T``'s
-derivative. Typically ``T`` is a :class:`motionkit.ops.random_tps.RandomTPS` and the transformed
-keypoints come from ``detector(T.warp_frames(frames))``.
+derivative. Typically ``T`` is a :class:`motionkit.ops.RandomTPSTransform` and the transformed
+keypoints come from ``detector(T.warp_images(frames, ...))``.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..ops.jacobians import invert_jacobians
 
 class CoordinateTransform(Protocol):
     """What the losses need from a transform: coordinates ``(B, N, 2)`` -> ``(B, N, 2)`` and its jacobian
-    ``(B, N, 2, 2)`` (e.g. :class:`motionkit.ops.random_tps.RandomTPS`)."""
+    ``(B, N, 2, 2)`` (e.g. :class:`motionkit.ops.RandomTPSTransform`)."""
 
     def warp_coordinates(self, coordinates: torch.Tensor) -> torch.Tensor: ...
 
