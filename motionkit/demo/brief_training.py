@@ -13,9 +13,11 @@ from .progress import ProgressReporter
 
 @dataclass
 class LossHistory:
-    """Loss values per training step: ``{name: [value at step 0, 1, ...]}`` and the measured seconds."""
+    """Loss values per training step: ``{name: [value at step 0, 1, ...]}`` (``discriminator_names``: the
+    terms of the discriminator step) and the measured seconds."""
 
     losses: dict[str, list[float]] = field(default_factory=dict)
+    discriminator_names: set[str] = field(default_factory=set)
     steps: int = 0
     seconds: float = 0.0
 
@@ -62,6 +64,7 @@ def train_for_seconds(
             d_losses = method.discriminator_step(batch, outputs)
             if d_losses:
                 _apply(discriminator_side, d_losses)
+                history.discriminator_names.update(d_losses)
                 values.update({name: float(v.detach()) for name, v in d_losses.items()})
         history.add(values)
         if history.steps % report_every == 0:
@@ -69,6 +72,13 @@ def train_for_seconds(
     history.seconds = time.monotonic() - start
     method.eval()
     return history
+
+
+def split_losses(history: LossHistory) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """``(generator terms, discriminator terms)`` of a history, for separate plots."""
+    generator = {k: v for k, v in history.losses.items() if k not in history.discriminator_names}
+    discriminator = {k: v for k, v in history.losses.items() if k in history.discriminator_names}
+    return generator, discriminator
 
 
 def _apply(optimizers: list[torch.optim.Optimizer], losses: dict[str, torch.Tensor]) -> None:

@@ -61,7 +61,7 @@ def line_plot(
     x_label: str = "step",
     log_y: bool = False,
     smoothing: float = 0.0,
-    size: tuple[int, int] = (480, 300),
+    size: tuple[int, int] = (520, 300),
 ) -> Image.Image:
     """Draw named curves on one set of axes and return an RGB PIL image of ``size`` (width, height).
 
@@ -76,7 +76,8 @@ def line_plot(
     font = ImageFont.load_default(size=12)
     image = Image.new("RGB", size, (255, 255, 255))
     draw = ImageDraw.Draw(image)
-    left, right, top, bottom = 58, 12, 26 if title else 10, 34
+    legend_width = 34 + max(draw.textlength(name, font=font) for name in curves)
+    left, right, top, bottom = 58, 12 + legend_width, 26 if title else 10, 34
 
     series = []
     for name, values in curves.items():
@@ -137,15 +138,12 @@ def line_plot(
             faint = tuple(int(c + (255 - c) * 0.7) for c in colour)
             _polyline(draw, [to_px(x, y) for x, y in zip(xs, ys)], faint)
         _polyline(draw, [to_px(x, y) for x, y in zip(xs, shown)], colour, width=2)
-    # legend, top right
-    legend_y = top + 4
+    # legend, right of the axes
+    legend_x, legend_y = width - legend_width - 4, top
     for i, (name, *_rest) in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
-        text_w = draw.textlength(name, font=font)
-        x_text = width - right - 6 - text_w
-        draw.rectangle([x_text - 26, legend_y - 1, width - right - 2, legend_y + 14], fill=(255, 255, 255))
-        draw.line([(x_text - 22, legend_y + 7), (x_text - 6, legend_y + 7)], fill=colour, width=3)
-        draw.text((x_text, legend_y), name, fill=(0, 0, 0), font=font)
+        draw.line([(legend_x + 4, legend_y + 7), (legend_x + 22, legend_y + 7)], fill=colour, width=3)
+        draw.text((legend_x + 28, legend_y), name, fill=(0, 0, 0), font=font)
         legend_y += 16
     return image
 

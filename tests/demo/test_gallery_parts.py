@@ -37,7 +37,7 @@ def test_line_plot_draws_each_curve_in_its_colour():
     for colour in PALETTE[:2]:
         assert (np.abs(image.astype(int) - colour).sum(-1) < 30).sum() > 20
     log_plot = line_plot({"loss": [1.0, 0.1, 0.0, float("inf")]}, log_y=True)  # bad points are skipped
-    assert log_plot.size == (480, 300)
+    assert log_plot.size == (520, 300)
     with pytest.raises(ValueError, match="non-finite"):
         line_plot({"loss": [float("nan")]})
     with pytest.raises(ValueError, match="steps"):

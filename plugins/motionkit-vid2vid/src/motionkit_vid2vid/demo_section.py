@@ -17,7 +17,7 @@ from torch import nn
 
 import motionkit as mk
 from motionkit.demo import DemoContext, DemoSection, MetricRow, MetricsTable, SectionResult
-from motionkit.demo.brief_training import train_for_seconds
+from motionkit.demo.brief_training import split_losses, train_for_seconds
 from motionkit.demo.compare import compare_to_baseline
 from motionkit.demo.visuals import gray_to_rgb, labels_to_rgb, side_by_side
 from motionkit.metrics import l1, psnr, ssim, warping_error
@@ -160,6 +160,7 @@ def run(context: DemoContext) -> SectionResult:
 
     context.progress.stage("writing media")
     labels = labels_to_rgb(shown["labels"], method.config.condition.num_classes)
+    generator_losses, discriminator_losses = split_losses(history)
     real = shown["truth"][first:]
     media = [
         context.video("labels", labels, caption="condition: semantic label maps of an unseen street", role="condition"),
@@ -173,7 +174,9 @@ def run(context: DemoContext) -> SectionResult:
         context.video("weight", gray_to_rgb(shown["weight"]), caption="blend weight (white = hallucinated, "
                       "black = warped previous frame)", role="visualisation"),
         context.video("raw", shown["raw"], caption="hallucinated image", role="visualisation"),
-        context.loss_plot("losses", history.losses, caption="vid2vid training losses (per step)"),
+        context.loss_plot("losses", generator_losses, caption="vid2vid generator losses (per step)"),
+        context.loss_plot("discriminator_losses", discriminator_losses,
+                          caption="vid2vid discriminator losses (per step)"),
         context.loss_plot("baseline_losses", baseline_history.losses, caption="baseline L1 (per step)"),
     ]
     notes = [
