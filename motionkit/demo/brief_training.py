@@ -37,7 +37,8 @@ def train_for_seconds(
     progress: ProgressReporter,
     report_every: int = 5,
 ) -> LossHistory:
-    """Run generator (and discriminator) steps with one Adam per parameter group until ``seconds`` pass.
+    """Run generator (and discriminator) steps with one Adam per parameter group while the next step is
+    expected to end within ``seconds`` (at least one step runs).
 
     ``set_training_progress(step, total)`` gets the total number of steps extrapolated from the speed so far.
 
@@ -51,10 +52,11 @@ def train_for_seconds(
     discriminator_side = [o for n, o in optimizers.items() if n in method.discriminator_groups]
     history = LossHistory()
     start = time.monotonic()
-    while (elapsed := time.monotonic() - start) < seconds:
+    # stop when the next step would probably end past the budget (mean step time so far)
+    while not history.steps or (elapsed := time.monotonic() - start) * (1 + 1 / history.steps) < seconds:
         batch = next_batch()
         # the planned length is unknown in advance: extrapolate it from the speed so far
-        planned = history.steps + 1 if not history.steps else max(history.steps + 1, round(history.steps * seconds / elapsed))
+        planned = max(history.steps + 1, round(history.steps * seconds / elapsed)) if history.steps else 1
         method.set_training_progress(history.steps, planned)
         result = method.generator_step(batch)
         _apply(generator_side, result.losses)

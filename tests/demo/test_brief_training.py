@@ -1,0 +1,65 @@
+"""train_for_seconds: a time budget instead of a step count, per-group optimisers, loss history."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+import motionkit as mk
+from motionkit.demo import ProgressReporter
+from motionkit.demo.brief_training import split_losses, train_for_seconds
+
+
+class TinyAdversarial(mk.Method):
+    """Fits a scalar to 3 with a 'discriminator' parameter pulled to 1; records progress calls."""
+
+    name = "tiny"
+    discriminator_groups = ("discriminator",)
+
+    def __init__(self, step_seconds: float = 0.0) -> None:
+        super().__init__()
+        self.value = torch.nn.Parameter(torch.zeros(()))
+        self.critic = torch.nn.Parameter(torch.zeros(()))
+        self.step_seconds = step_seconds
+        self.progress: list[tuple[int, int]] = []
+
+    def parameter_groups(self):
+        return {"generator": [self.value], "discriminator": [self.critic]}
+
+    def set_training_progress(self, step: int, total_steps: int) -> None:
+        self.progress.append((step, total_steps))
+
+    def generator_step(self, batch):
+        time.sleep(self.step_seconds)
+        return mk.StepOutput(losses={"fit": (self.value - batch["target"]) ** 2}, outputs={"value": self.value * 1})
+
+    def discriminator_step(self, batch, outputs):
+        assert not outputs["value"].requires_grad  # outputs come detached
+        return {"critic": (self.critic - 1) ** 2}
+
+
+def test_trains_every_group_until_the_budget_and_records_losses():
+    method = TinyAdversarial(step_seconds=0.01)
+    start = time.monotonic()
+    history = train_for_seconds(method, lambda: {"target": torch.tensor(3.0)}, 0.5, lr=0.1,
+                                progress=ProgressReporter(1, enabled=False))
+    assert time.monotonic() - start < 0.5 + 2.0  # one step past the budget at most, plus start-up
+    assert history.steps > 10 and len(history.losses["fit"]) == len(history.losses["critic"]) == history.steps
+    assert float(method.value) == pytest.approx(3.0, abs=0.5) and float(method.critic) == pytest.approx(1.0, abs=0.3)
+    assert history.losses["fit"][-1] < history.losses["fit"][0]
+    assert split_losses(history) == ({"fit": history.losses["fit"]}, {"critic": history.losses["critic"]})
+    steps, totals = zip(*method.progress)
+    assert list(steps) == list(range(history.steps))
+    assert totals[-1] == pytest.approx(history.steps, rel=0.3)  # the extrapolated plan matched reality
+    assert not method.training
+
+
+def test_runs_one_step_even_without_time_and_stops_on_non_finite_loss():
+    method = TinyAdversarial()
+    history = train_for_seconds(method, lambda: {"target": torch.tensor(3.0)}, 0.0, lr=0.1,
+                                progress=ProgressReporter(1, enabled=False))
+    assert history.steps == 1
+    with pytest.raises(FloatingPointError, match="non-finite training loss"):
+        train_for_seconds(method, lambda: {"target": torch.tensor(float("nan"))}, 1.0, lr=0.1,
+                          progress=ProgressReporter(1, enabled=False))
