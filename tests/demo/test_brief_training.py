@@ -46,7 +46,7 @@ def test_trains_every_group_until_the_budget_and_records_losses():
                                 progress=ProgressReporter(1, enabled=False))
     assert time.monotonic() - start < 0.5 + 2.0  # one step past the budget at most, plus start-up
     assert history.steps > 10 and len(history.losses["fit"]) == len(history.losses["critic"]) == history.steps
-    assert float(method.value) == pytest.approx(3.0, abs=0.5) and float(method.critic) == pytest.approx(1.0, abs=0.3)
+    assert method.value.item() == pytest.approx(3.0, abs=0.5) and method.critic.item() == pytest.approx(1.0, abs=0.3)
     assert history.losses["fit"][-1] < history.losses["fit"][0]
     assert split_losses(history) == ({"fit": history.losses["fit"]}, {"critic": history.losses["critic"]})
     steps, totals = zip(*method.progress)
