@@ -79,3 +79,19 @@ def test_builtin_components_are_documented(package):
     text = (DOCS / COMPONENT_GUIDES[package]).read_text(encoding="utf-8")
     missing = [cls.name for cls in package.COMPONENTS if f"`{cls.name}`" not in text]
     assert not missing, f"docs/{COMPONENT_GUIDES[package]} does not name {missing}"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation other than '-' and '_' dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@pytest.mark.parametrize("guide", GUIDES)
+def test_links_between_guides_resolve(guide):
+    text = (DOCS / guide).read_text(encoding="utf-8")
+    for target, anchor in re.findall(r"\]\(([\w.-]+\.md)?#([\w-]+)\)", text):
+        linked = (DOCS / (target or guide)).read_text(encoding="utf-8")
+        anchors = {_anchor(h) for h in re.findall(r"^#+ (.*)$", linked, re.MULTILINE)}
+        assert anchor in anchors, f"docs/{guide} links to {target or guide}#{anchor}, which has no such heading"
+    for target in re.findall(r"\]\(([\w.-]+\.md)", text):
+        assert (DOCS / target).is_file(), f"docs/{guide} links to missing docs/{target}"
