@@ -115,8 +115,8 @@ def run_gallery(
     from .page import render_page
 
     if not sections:
-        raise MotionkitError("no demo sections to run: install a method plugin (e.g. pip install -e "
-                             "plugins/motionkit-first-order) or check `motionkit plugins` for failed ones")
+        raise MotionkitError("no demo sections to run: install a method plugin (pip install -e plugins/<name>) "
+                             "or check `motionkit plugins` for plugins that failed to load")
     if total_budget_s <= 0:
         raise ValueError(f"total budget must be positive, got {total_budget_s} s")
     out_dir = Path(out_dir)
