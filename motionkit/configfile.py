@@ -4,7 +4,7 @@ A training/run config has one section per part, keys equal to constructor parame
 
     method: first-order          # a registered method
     model: {num_kp: 10}          # the method's Config
-    data: {name: sprites, params: {size: 64}}   # a registered dataset and its Config
+    data: {name: sprites, params: {height: 64, width: 64}}   # a registered dataset and its Config
     train: {steps: 2000, batch_size: 8}         # motionkit.training.TrainConfig
 
 Every error names the file, the field path, the component and its plugin.
@@ -37,7 +37,7 @@ class RunConfig(BaseModel):
     method: str = Field(description="registered method name (motionkit components --kind method)")
     model: dict[str, Any] = Field(default_factory=dict, description="the method's Config")
     data: DataSpec
-    eval_data: Optional[DataSpec] = Field(None, description="held-out data for evaluation (default: data)")
+    eval_data: Optional[DataSpec] = Field(None, description="held-out data for evaluation scripts and benchmarks (not used by the training loop)")
     train: dict[str, Any] = Field(default_factory=dict, description="motionkit.training.TrainConfig")
 
 
