@@ -50,10 +50,10 @@ def test_gallery_media_load_without_console_errors(chromium, quick_gallery, tmp_
         deadline = time.monotonic() + 20
         while True:
             media = browser.evaluate(MEDIA_STATE)
-            pending = [m for m in media if (m["tag"] == "VIDEO" and (m["readyState"] < 2 or m["paused"])
-                                            and m["error"] is None)
+            pending = [m for m in media if (m["tag"] == "VIDEO" and m["readyState"] < 2 and m["error"] is None)
                        or (m["tag"] == "IMG" and not m["complete"])]
-            if not pending or time.monotonic() > deadline:
+            playing = any(m["tag"] == "VIDEO" and not m["paused"] for m in media)  # off-screen ones may wait
+            if (not pending and playing) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         screenshot = browser.screenshot(tmp_path / "gallery.png")
