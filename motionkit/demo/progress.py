@@ -21,8 +21,7 @@ class ProgressReporter:
         self.bar: Optional[tqdm] = None
         if enabled:
             self.bar = tqdm(total=round(total_s), unit="s", file=sys.stderr, dynamic_ncols=True,
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s {postfix}")
-        self.messages: list[str] = []
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
 
     def begin_section(self, title: str) -> None:
         """A new section starts."""
@@ -41,8 +40,6 @@ class ProgressReporter:
         self._show(text)
 
     def _show(self, text: str) -> None:
-        self.messages.append(f"[{self.section}] {text}")
-        del self.messages[:-50]
         if self.bar is None:
             return
         self.bar.set_description_str(self.section, refresh=False)

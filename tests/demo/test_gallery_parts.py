@@ -94,3 +94,14 @@ def test_compare_to_baseline_scores_both_against_the_target():
     with pytest.raises(InputError, match="shapes differ"):
         compare_to_baseline({"L1": (l1, False)}, target, target[:1], target, baseline_name="b")
     assert not MetricRow("PSNR", float("nan"), 1.0, True).beats_baseline
+
+
+def test_progress_bar_names_section_stage_and_losses(capsys):
+    from motionkit.demo import ProgressReporter
+
+    with ProgressReporter(60) as progress:
+        progress.begin_section("Toy method")
+        progress.stage("training")
+        progress.step(5, 20, loss=0.25)
+    shown = capsys.readouterr().err
+    assert "Toy method" in shown and "training" in shown and "step 5/20 loss=0.25" in shown and "/60 s" in shown
