@@ -62,7 +62,7 @@ def train_for_seconds(
         _apply(generator_side, result.losses)
         values = {name: float(v.detach()) for name, v in result.losses.items()}
         if discriminator_side:
-            outputs = {k: v.detach() for k, v in result.outputs.items()}
+            outputs = {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in result.outputs.items()}
             d_losses = method.discriminator_step(batch, outputs)
             if d_losses:
                 _apply(discriminator_side, d_losses)
