@@ -277,6 +277,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, nargs="+", default=[32, 1024], help="driving video lengths")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--train-steps", type=int, default=3, help="timed training steps (0: skip)")
+    parser.add_argument("--only-train", action="store_true", help="skip the animation cases")
     parser.add_argument("--skip-official-long", action="store_true",
                         help="run the official loop only at the shortest length (its memory grows with length)")
     parser.add_argument("--json", type=Path, help="also write the report here")
@@ -306,7 +307,7 @@ def main() -> None:
 
     report: dict = {"threads": args.threads, "size": SIZE, "torch": torch.__version__, "animate": {}, "train": {}}
     shortest = min(args.frames)
-    for frames in args.frames:
+    for frames in [] if args.only_train else args.frames:
         row = {}
         if frames == shortest or not args.skip_official_long:
             row["official"] = _run_case(args, "official", str(frames))
