@@ -10,7 +10,7 @@ from .gallery import DEFAULT_BUDGET_S, run_gallery, select_sections
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="motionkit-demo", help="gallery folder (default: ./motionkit-demo)")
+    parser.add_argument("--out", default="demo-out", help="gallery folder (default: ./demo-out)")
     parser.add_argument("--quick", action="store_true",
                         help=f"CI mode: tiny data, about {DEFAULT_BUDGET_S['quick']:.0f} s in total")
     parser.add_argument("--methods", help="comma-separated section names to run (default: all installed)")
