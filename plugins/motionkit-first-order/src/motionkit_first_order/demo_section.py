@@ -60,7 +60,7 @@ def run(context: DemoContext) -> SectionResult:
 
     settings = _settings(context.quick)
     device = context.device
-    reserve = context.budget_s * (0.5 if context.quick else 0.25)  # evaluation and media writing
+    reserve = context.budget_s * (0.5 if context.quick else 0.15)  # evaluation and media writing
 
     context.progress.stage("rendering sprites")
     train_data = SpritesDataset(height=SIZE, width=SIZE, num_videos=settings["pool_videos"],

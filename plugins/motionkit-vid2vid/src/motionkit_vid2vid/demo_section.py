@@ -96,7 +96,7 @@ def run(context: DemoContext) -> SectionResult:
 
     settings = _settings(context.quick)
     device = context.device
-    reserve = context.budget_s * (0.5 if context.quick else 0.2)  # evaluation and media writing
+    reserve = context.budget_s * (0.5 if context.quick else 0.15)  # evaluation and media writing
 
     loaded = load_run_config("vid2vid/scenes", OVERRIDES)
     method: Vid2Vid = build_method(loaded).to(device)
