@@ -83,7 +83,6 @@ def run(context: DemoContext) -> SectionResult:
 
     loaded = load_run_config("first-order/sprites")
     method = build_method(loaded).to(device)
-    lr = loaded.train.optimizer.lr
     generator = torch.Generator().manual_seed(context.seed)
 
     def next_batch() -> dict[str, torch.Tensor]:
@@ -92,7 +91,8 @@ def run(context: DemoContext) -> SectionResult:
         return {"source": pool[videos, frames[:, 0]], "driving": pool[videos, frames[:, 1]]}
 
     context.progress.stage("training")
-    history = train_for_seconds(method, next_batch, max(context.time_left() - reserve, 1.0), lr=lr,
+    history = train_for_seconds(method, next_batch, max(context.time_left() - reserve, 1.0),
+                                lr=loaded.train.optimizer.lr, betas=loaded.train.optimizer.betas,
                                 progress=context.progress)
 
     context.progress.stage("animating held-out sprites")
