@@ -94,9 +94,12 @@ class _CompositeBase(nn.Module):
             flow = self.model_final_flow(flow_features) * self.flow_multiplier
             weight = self.model_final_w(flow_features)
             if not use_raw_only:
-                # the official grid (pixel units of align_corners=True) sampled under ``align_corners``
-                grid = flow_to_grid(flow.to(previous.dtype), align_corners=True)
-                warped = warp_by_grid(previous[:, -3:], grid, align_corners=self.align_corners, padding_mode="border")
+                # the official grid (pixel units of align_corners=True) sampled under ``align_corners``, in float32
+                # also for reduced-precision networks (a bfloat16 grid is off by up to ~1 px at 512 px)
+                grid = flow_to_grid(flow.float(), align_corners=True)
+                warped = warp_by_grid(
+                    previous[:, -3:].float(), grid, align_corners=self.align_corners, padding_mode="border"
+                ).to(raw.dtype)
                 blend = weight.expand_as(raw)
                 image = raw * blend + warped * (1 - blend)
         if self.use_foreground:
