@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from chromium_cdp import Chromium
 from demo_toy_plugin import ToyPlugin
 
@@ -33,12 +34,14 @@ def quick_gallery(tmp_path_factory) -> Path:
     """``motionkit demo --quick`` with every installed plugin plus a test plugin, on a tiny budget."""
     registry = load_plugins(TestRegistry(), strict=False)
     registry.add_plugin(ToyPlugin(), "toy-plugin")
-    previous = set_registry(registry)
+    previous, threads = set_registry(registry), torch.get_num_threads()
     out = tmp_path_factory.mktemp("gallery")
+    torch.set_num_threads(1)  # tiny tensors: one thread avoids thread-pool overhead
     try:
         status = main(["demo", "--out", str(out), "--quick", "--budget", str(TEST_BUDGET_S), "--no-progress"])
     finally:
         set_registry(previous)
+        torch.set_num_threads(threads)
     assert status == 0, "a gallery section failed; see its traceback in " + str(out / "index.html")
     return out / "index.html"
 

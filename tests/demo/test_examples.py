@@ -1,6 +1,7 @@
 """Every script in examples/ runs in --quick mode and writes its video."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,9 @@ def test_every_example_is_tested_and_documented():
 def test_example_runs_in_quick_mode(script, tmp_path, user_video):
     extra, video = EXAMPLES[script]
     args = [a.format(video=user_video) for a in extra]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny tensors: one thread avoids thread-pool overhead
     done = subprocess.run([sys.executable, str(EXAMPLES_DIR / script), "--quick", "--out", str(tmp_path), *args],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / video).stat().st_size > 0
     assert "wrote" in done.stdout
