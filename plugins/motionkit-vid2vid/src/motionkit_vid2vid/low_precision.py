@@ -1,9 +1,9 @@
 """A reduced-precision copy of a network for fast inference: weights in bfloat16 (CPU) or float16 (CUDA),
 normalisation layers kept in float32 (their statistics are sums over whole feature maps).
 
-Measured on this project's CPU (AMX): the label2city scale-0 generator runs about 4x faster in bfloat16
-than in float32 (see ``benchmarks/vid2vid_speed.py``); ``torch.autocast`` is slower here because it casts
-every weight at every call.
+Measured on this project's CPU (one thread): the label2city_2048 scale-0 generator at 512x256 takes 5.9 s
+per frame in bfloat16 vs 17.9 s in float32, PSNR 48.8 dB against it (``benchmarks/vid2vid_speed.py``);
+``torch.autocast`` was slower because it casts every weight at every call.
 """
 from __future__ import annotations
 
