@@ -3,8 +3,9 @@
 Tolerances: the fixtures were made on another CPU; this machine's float32 kernels round differently and
 vid2vid's recurrence (train-mode BatchNorm on small bottlenecks, frames fed back) amplifies the last-bit
 differences (the fixtures themselves differ from a float64 evaluation by ~5e-6 after one step). Measured
-here: teacher-forced <= 3.3e-5 on images/weights and <= 2.7e-4 on flows (values up to ~55 px); free-running
-<= 2.8e-3 on images. The mode gaps these checks must resolve are 0.38 to 0.86.
+here over both cases and modes: teacher-forced <= 6.1e-5 on images/weights and <= 6.2e-4 on flows (values up
+to ~55 px); free-running <= 2.7e-3 on images and <= 1.8e-2 on flows. The mode gaps these checks must resolve
+are 0.38 to 0.86.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import torch
 
 from motionkit_vid2vid.pipeline import Vid2VidPipeline
 
-TF_IMAGE_ATOL, TF_FLOW_ATOL = 1e-4, 1e-3
+TF_IMAGE_ATOL, TF_FLOW_ATOL = 2e-4, 2e-3
 FREE_IMAGE_ATOL, FREE_FLOW_ATOL = 1e-2, 1e-1
 FIELDS = (("img_final", "image"), ("img_raw", "raw"), ("weight", "weight"), ("flow", "flow"))
 N_STEPS = 3
