@@ -16,7 +16,7 @@ def mux_audio(
 ) -> Path:
     """Write ``output``: the video stream of ``video`` with the first audio track of ``audio_source``.
 
-    The video is copied as is; audio is encoded to AAC and cut to the video's length. ``output`` is
+    The video is copied as is (every frame kept); audio is encoded to AAC and cut to the video's length. ``output`` is
     written atomically (``output`` may equal ``video``). Raises ``InputError`` naming ``audio_source``
     if it has no audio track.
     """
@@ -27,12 +27,15 @@ def mux_audio(
         raise InputError(f"{output}: GIF files cannot carry audio")
     if not _has_audio(audio_source):
         raise InputError(f"{audio_source}: has no audio track to copy")
+    # cut the audio input to the video's duration rather than using -shortest, which can drop the last frame
+    duration = probe(video).duration
+    audio_limit = ["-t", f"{duration:.6f}"] if duration > 0 else []
     with atomic_file(output) as temp:
         run_ffmpeg(
             [
-                "-y", "-i", str(video), "-i", str(audio_source),
+                "-y", "-i", str(video), *audio_limit, "-i", str(audio_source),
                 "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac",
-                "-shortest", "-movflags", "+faststart", str(temp),
+                "-movflags", "+faststart", str(temp),
             ],
             f"{video} + audio of {audio_source}",
         )

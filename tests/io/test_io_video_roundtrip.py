@@ -121,3 +121,13 @@ def test_writer_accepts_gray_and_rgba_frames(tmp_path):
     assert frames[1][..., 1].min() > 240 and frames[1][..., 0].max() < 15
     with pytest.raises(InputError, match="channels"):
         write_video(tmp_path / "bad.mp4", [np.zeros((8, 8, 5), np.uint8)], fps=5)
+
+
+@pytest.mark.parametrize("audio_seconds", [0.48, 0.3])
+def test_muxing_keeps_every_frame_when_audio_is_not_longer(tmp_path, make_media, audio_seconds):
+    """Audio as long as, or shorter than, the video must not cut the last frames (ffmpeg's -shortest does)."""
+    audio = make_media(tmp_path / "a.m4a", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000",
+                       "-t", str(audio_seconds))
+    out = write_video(tmp_path / "dubbed.mp4", gradient_frames(6, 40, 24), fps=12.5, audio_from=audio)
+    assert probe(out).has_audio
+    assert len(VideoReader(out)) == 6
