@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 from demo_toy_plugin import ToyPlugin, run_toy_section
 
 from motionkit.cli import main
@@ -117,12 +118,19 @@ def test_rerun_replaces_only_the_selected_section_folders(registry, tmp_path):
     assert not stale.exists() and (out / "notes.txt").exists()
 
 
-def test_list_and_bad_budget(registry, tmp_path, capsys):
+def test_list_bad_budget_and_threads(registry, tmp_path, capsys):
     registry.add_plugin(ToyPlugin(), "toy-plugin")
     assert main(["demo", "--list"]) == 0
     assert "toy" in capsys.readouterr().out
     assert main(["demo", "--out", str(tmp_path / "g"), "--budget", "0"]) == 1
     assert "--budget" in capsys.readouterr().err
+    assert main(["demo", "--out", str(tmp_path / "g"), "--threads", "0"]) == 1
+    assert "--threads" in capsys.readouterr().err
+    threads = torch.get_num_threads()
+    try:
+        assert demo(tmp_path / "g", "--threads", "1") == 0 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_toy_section_runs_directly(tmp_path):
