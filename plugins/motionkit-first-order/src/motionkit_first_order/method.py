@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import motionkit as mk
+from motionkit.demo.visuals import draw_keypoints
 from motionkit.losses import JacobianEquivarianceLoss, KeypointEquivarianceLoss, VGGPerceptualLoss
 from motionkit.nn import KeypointDiscriminator
 from motionkit.ops import ImagePyramid, RandomTPSTransform, warp_by_grid
@@ -17,7 +18,6 @@ from motionkit.ops import ImagePyramid, RandomTPSTransform, warp_by_grid
 from .config import FirstOrderConfig
 from .generator import OcclusionAwareGenerator
 from .keypoint_detector import KeypointDetector
-from .visuals import draw_keypoints
 
 
 class FirstOrder(mk.Method):
