@@ -99,11 +99,6 @@ def fold(x: Tensor) -> Tensor:
     return x.reshape(-1, *x.shape[2:])
 
 
-def _masked_l1(a: Tensor, b: Tensor, mask: Optional[Tensor]) -> Tensor:
-    error = (a - b).abs()
-    return error.mean() if mask is None else (error * mask.expand_as(error)).mean()
-
-
 class Vid2Vid(Method):
     """vid2vid: sequential generator, conditional image and video discriminators (see the module docstring).
 
@@ -184,14 +179,14 @@ class Vid2Vid(Method):
             losses["l1"] = (self.l1(fake, real) + self.l1(raw, real)) * c.lambda_l1
         if flow is not None:
             flow_mask = None if mask is None else fold(mask)
-            losses["flow"] = _masked_l1(fold(flow), fold(gt_flow), flow_mask) * c.lambda_F / 2 ** (c.generator.n_scales - 1)
+            losses["flow"] = self.l1(fold(flow), fold(gt_flow), flow_mask) * c.lambda_F / 2 ** (c.generator.n_scales - 1)
             warped_real = self._warp(fold(frames[:, first - 1:-1]), fold(flow))
-            losses["flow_warp"] = _masked_l1(warped_real, fold(real), flow_mask) * c.lambda_T
+            losses["flow_warp"] = self.l1(warped_real, fold(real), flow_mask) * c.lambda_T
             if c.lambda_mask:
-                losses["mask"] = _masked_l1(fold(weight), torch.zeros_like(fold(weight)), flow_mask) * c.lambda_mask
+                losses["mask"] = self.l1(fold(weight), torch.zeros_like(fold(weight)), flow_mask) * c.lambda_mask
         previous_fake = torch.cat([generated["seed"][:, -1:], fake[:, :-1]], dim=1)
         warped_fake = self._warp(fold(previous_fake), fold(gt_flow)).detach()
-        losses["temporal_warp"] = _masked_l1(fold(fake), warped_fake, None if mask is None else fold(mask)) * c.lambda_T
+        losses["temporal_warp"] = self.l1(fold(fake), warped_fake, None if mask is None else fold(mask)) * c.lambda_T
         if self.video_discriminator is not None:
             sequence = torch.cat([generated["seed"], fake], dim=1)
             real_t = self.video_discriminator.forward_temporal(frames, flows)
