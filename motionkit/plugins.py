@@ -192,7 +192,6 @@ def load_plugins(
                 continue
             seen.add(dist_name)
             loader.add_entry_point(ep)
-    registry.loader = loader  # keeps the plugin manager alive for introspection
     return registry
 
 

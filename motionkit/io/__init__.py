@@ -27,9 +27,6 @@ from .open_video import VIDEO_SUFFIXES, FrameSource, open_video
 from .video_reader import VideoInfo, VideoReader
 from .video_writer import VideoWriter, write_video
 
-#: IO has no registered components
-COMPONENTS = ()
-
 __all__ = [
     "AtomicFile", "atomic_file", "atomic_folder", "mux_audio", "as_rgb_uint8", "frame_to_tensor",
     "frames_to_tensor", "tensor_to_frame", "tensor_to_frames", "to_uint8_frame", "IMAGE_SUFFIXES",
