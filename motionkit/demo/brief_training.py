@@ -1,13 +1,16 @@
 """Train a method for a number of seconds (the gallery's budgets are in time, not steps)."""
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 
 from ..interfaces import Method
+from ..training.config import ScheduleConfig
+from ..training.precision import PrecisionPlan
 from .progress import ProgressReporter
 
 
@@ -36,15 +39,25 @@ def train_for_seconds(
     betas: tuple[float, float] = (0.5, 0.999),
     progress: ProgressReporter,
     report_every: int = 5,
+    schedule: Optional[ScheduleConfig] = None,
+    precision: Optional[PrecisionPlan] = None,
 ) -> LossHistory:
     """Run generator (and discriminator) steps with one Adam per parameter group while the next step is
     expected to end within ``seconds`` (at least one step runs).
 
-    ``set_training_progress(step, total)`` gets the total number of steps extrapolated from the speed so far.
+    ``set_training_progress(step, total)`` gets the total number of steps extrapolated from the speed so far;
+    so does ``schedule`` (a learning-rate schedule over the planned steps, e.g. a run config's
+    ``train.optimizer.schedule``; constant when ``None``). ``precision``: the autocast both steps run in
+    (e.g. :func:`motionkit.training.precision.resolve_precision` of the config's ``train.precision``;
+    fp32 when ``None``); fp16, which needs a loss scaler, is left to ``motionkit train``.
 
     :param next_batch: returns the next training batch (already on the method's device).
     :returns: the per-step losses (generator and discriminator terms by name) and the measured time.
     """
+    if precision is not None and precision.name == "fp16":
+        raise ValueError(f"train_for_seconds runs fp32 or bf16, not {precision.name} (it needs a loss scaler: "
+                         "use motionkit train)")
+    autocast = precision.autocast if precision is not None else contextlib.nullcontext
     method.train()
     groups = {name: [p for p in params if p.requires_grad] for name, params in method.parameter_groups().items()}
     optimizers = {name: torch.optim.Adam(params, lr=lr, betas=betas) for name, params in groups.items() if params}
@@ -58,12 +71,18 @@ def train_for_seconds(
         # the planned length is unknown in advance: extrapolate it from the speed so far
         planned = max(history.steps + 1, round(history.steps * seconds / elapsed)) if history.steps else 1
         method.set_training_progress(history.steps, planned)
-        result = method.generator_step(batch)
+        if schedule is not None:
+            for optimizer in optimizers.values():
+                for group in optimizer.param_groups:
+                    group["lr"] = lr * schedule.factor(history.steps, planned)
+        with autocast():
+            result = method.generator_step(batch)
         _apply(generator_side, result.losses)
         values = {name: float(v.detach()) for name, v in result.losses.items()}
         if discriminator_side:
             outputs = {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in result.outputs.items()}
-            d_losses = method.discriminator_step(batch, outputs)
+            with autocast():
+                d_losses = method.discriminator_step(batch, outputs)
             if d_losses:
                 _apply(discriminator_side, d_losses)
                 history.discriminator_names.update(d_losses)
@@ -86,7 +105,7 @@ def split_losses(history: LossHistory) -> tuple[dict[str, list[float]], dict[str
 def _apply(optimizers: list[torch.optim.Optimizer], losses: dict[str, torch.Tensor]) -> None:
     for optimizer in optimizers:
         optimizer.zero_grad(set_to_none=True)
-    total = torch.stack([v.reshape(()) for v in losses.values()]).sum()
+    total = torch.stack([v.reshape(()).float() for v in losses.values()]).sum()
     if not torch.isfinite(total):
         raise FloatingPointError(f"non-finite training loss: {({k: float(v.detach()) for k, v in losses.items()})}")
     total.backward()

@@ -67,3 +67,47 @@ def test_runs_one_step_even_without_time_and_stops_on_non_finite_loss():
     with pytest.raises(FloatingPointError, match="non-finite training loss"):
         train_for_seconds(method, lambda: {"target": torch.tensor(float("nan"))}, 1.0, lr=0.1,
                           progress=ProgressReporter(1, enabled=False))
+
+
+def test_schedule_runs_over_the_planned_steps(monkeypatch):
+    from motionkit.training.config import ScheduleConfig
+
+    ticks = itertools.count()
+    monkeypatch.setattr(brief_training.time, "monotonic", lambda: next(ticks) * 0.01)
+    method = TinyAdversarial()
+    seen: list[float] = []
+    original = torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    history = train_for_seconds(method, lambda: {"target": torch.tensor(3.0)}, 0.5, lr=0.1,
+                                progress=ProgressReporter(1, enabled=False), schedule=ScheduleConfig(kind="cosine"))
+    generator_lrs = seen[::2]  # generator then discriminator optimizer each step
+    assert len(generator_lrs) == history.steps and generator_lrs[0] == pytest.approx(0.1)
+    assert all(a >= b for a, b in zip(generator_lrs, generator_lrs[1:]))  # decreasing
+    assert generator_lrs[-1] < 0.02  # near the end of the cosine
+
+
+def test_precision_autocasts_both_steps_and_refuses_fp16():
+    from motionkit.training.precision import PrecisionPlan
+
+    states: list[bool] = []
+
+    class Recording(TinyAdversarial):
+        def generator_step(self, batch):
+            states.append(torch.is_autocast_enabled("cpu"))
+            return super().generator_step(batch)
+
+        def discriminator_step(self, batch, outputs):
+            states.append(torch.is_autocast_enabled("cpu"))
+            return super().discriminator_step(batch, outputs)
+
+    train_for_seconds(Recording(), lambda: {"target": torch.tensor(3.0)}, 0.0, lr=0.1,
+                      progress=ProgressReporter(1, enabled=False), precision=PrecisionPlan("bf16", "cpu"))
+    assert states == [True, True]
+    with pytest.raises(ValueError, match="not fp16"):
+        train_for_seconds(Recording(), lambda: {"target": torch.tensor(3.0)}, 0.0, lr=0.1,
+                          progress=ProgressReporter(1, enabled=False), precision=PrecisionPlan("fp16", "cuda"))

@@ -64,6 +64,48 @@ def test_identical_keypoints_give_identity_deformation(tiny_method):
     assert out["sparse_deformed"].shape == (2, 6, 3, 16, 16) and out["deformed"].shape == (2, 3, 32, 32)
 
 
+@pytest.mark.parametrize("exact_identity", [False, True])
+def test_identity_motion_reproduces_the_source_only_with_exact_identity(tiny_params, exact_identity):
+    tiny_params["generator_params"]["exact_identity"] = exact_identity
+    method = FirstOrder(**tiny_params).eval()
+    source = torch.rand(2, 3, 32, 32)
+    kp = method.kp_detector(source)
+    out = method.generator(source, kp, kp)
+    # the background motion (entry 0) and, with identical keypoints, every motion is the identity
+    downsampled = method.generator.dense_motion_network.down(source)
+    background_error = (out["sparse_deformed"][:, 0] - downsampled).abs().max()
+    deformed_error = (out["deformed"] - source).abs().max()
+    if exact_identity:
+        assert background_error < 1e-5 and deformed_error < 1e-5
+    else:  # the official convention zooms by H / (H - 1) and blurs the border
+        assert background_error > 0.05 and deformed_error > 0.05
+
+
+def test_blend_deformed_source_copies_visible_regions(tiny_params):
+    tiny_params["generator_params"].update(exact_identity=True, blend_deformed_source=True)
+    method = FirstOrder(**tiny_params).eval()
+    generator = method.generator
+    source, driving = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    kp_s, kp_d = method.kp_detector(source), method.kp_detector(driving)
+    occlusion = generator.dense_motion_network.occlusion
+    torch.nn.init.zeros_(occlusion.weight)
+    for bias, expected in ((30.0, "deformed"), (-30.0, None)):
+        torch.nn.init.constant_(occlusion.bias, bias)
+        out = generator(source, kp_s, kp_d)
+        if expected == "deformed":  # everything visible: the prediction is the warped source
+            torch.testing.assert_close(out["prediction"], out["deformed"], atol=1e-6, rtol=0)
+        else:  # everything occluded: the prediction is the decoder's, and differs from the warped source
+            assert (out["prediction"] - out["deformed"]).abs().max() > 0.05
+    inference = generator.render(source, generator.encode(source), kp_s, kp_d, with_deformed=False)
+    assert "deformed" not in inference and torch.equal(inference["prediction"], out["prediction"])
+
+
+def test_blend_deformed_source_needs_an_occlusion_map(tiny_params):
+    tiny_params["generator_params"].update(blend_deformed_source=True, estimate_occlusion_map=False)
+    with pytest.raises(ValueError, match="blend_deformed_source needs estimate_occlusion_map"):
+        FirstOrder(**tiny_params)
+
+
 def test_cached_encoder_gives_the_same_output(tiny_method):
     generator = tiny_method.eval().generator
     source, driving = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)

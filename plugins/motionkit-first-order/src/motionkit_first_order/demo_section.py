@@ -21,6 +21,7 @@ from motionkit.demo.visuals import draw_keypoints, gray_to_rgb, side_by_side
 from motionkit.metrics import l1, psnr, ssim
 from motionkit.ops import flow_to_rgb, grid_to_flow, transfer_relative_motion
 from motionkit.training import build_method, load_run_config
+from motionkit.training.precision import resolve_precision
 
 from .method import FirstOrder
 
@@ -93,7 +94,8 @@ def run(context: DemoContext) -> SectionResult:
     context.progress.stage("training")
     history = train_for_seconds(method, next_batch, max(context.time_left() - reserve, 1.0),
                                 lr=loaded.train.optimizer.lr, betas=loaded.train.optimizer.betas,
-                                progress=context.progress)
+                                schedule=loaded.train.optimizer.schedule,
+                                precision=resolve_precision(loaded.train.precision, device), progress=context.progress)
 
     context.progress.stage("animating held-out sprites")
     same, same_copy, same_truth, new, new_copy, new_truth = [], [], [], [], [], []
@@ -131,7 +133,7 @@ def run(context: DemoContext) -> SectionResult:
 
     context.progress.stage("writing media")
     driving, prediction = shown["driving"], shown["prediction"]
-    flow = grid_to_flow(shown["deformation"], align_corners=False)
+    flow = grid_to_flow(shown["deformation"], align_corners=method.generator.sampling_align_corners)
     occlusion = torch.nn.functional.interpolate(shown["occlusion_map"], size=(SIZE, SIZE), mode="bilinear",
                                                 align_corners=False) if "occlusion_map" in shown else None
     media = [

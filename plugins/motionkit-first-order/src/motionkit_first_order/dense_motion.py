@@ -37,7 +37,7 @@ class DenseMotionNetwork(mk.Component):
     * ``sparse_deformed`` ``(B, K + 1, C, h, w)``: the downsampled source warped by each sparse motion;
     * ``mask`` ``(B, K + 1, h, w)``: softmax weights of the motions (entry 0 is the background);
     * ``deformation`` ``(B, h, w, 2)``: dense backward sampling grid (normalised, x first,
-      align_corners=False sampling, as the official model);
+      sampled with ``align_corners=exact_identity``: False as the official model);
     * ``occlusion_map`` ``(B, 1, h, w)`` in [0, 1] (1 = visible), when ``estimate_occlusion_map``.
     """
 
@@ -47,6 +47,7 @@ class DenseMotionNetwork(mk.Component):
         num_kp: int = CommonParams.model_fields["num_kp"]
         num_channels: int = CommonParams.model_fields["num_channels"]
         estimate_occlusion_map: bool = Field(False, description="predict an occlusion map")
+        exact_identity: bool = Field(False, description="sample with align_corners=True (see the generator's option)")
 
     def __init__(self, config: Optional[Config] = None, **params) -> None:
         super().__init__(config, **params)
@@ -88,7 +89,7 @@ class DenseMotionNetwork(mk.Component):
         sparse_deformed = warp_by_grid(
             repeated.reshape(batch * count, channels, height, width).to(motions.dtype),
             motions.reshape(batch * count, height, width, 2),
-            align_corners=False,
+            align_corners=self.config.exact_identity,
         ).view(batch, count, channels, height, width)
 
         heatmaps = self.heatmap_representation((height, width), kp_source, kp_driving)

@@ -24,6 +24,7 @@ from motionkit.demo.visuals import gray_to_rgb, labels_to_rgb, side_by_side
 from motionkit.metrics import l1, psnr, ssim, warping_error
 from motionkit.ops import flow_to_rgb
 from motionkit.training import build_method, load_run_config
+from motionkit.training.precision import resolve_precision
 
 from .method import Vid2Vid
 from .pipeline import inference_mode
@@ -118,7 +119,8 @@ def run(context: DemoContext) -> SectionResult:
     context.progress.stage("training vid2vid")
     history = train_for_seconds(method, next_batch, train_seconds * (1 - BASELINE_TIME),
                                 lr=loaded.train.optimizer.lr, betas=loaded.train.optimizer.betas,
-                                progress=context.progress)
+                                schedule=loaded.train.optimizer.schedule,
+                                precision=resolve_precision(loaded.train.precision, device), progress=context.progress)
 
     context.progress.stage("training the frame-by-frame baseline")
     baseline = FrameByFrame(condition_channels=method.config.condition.frame_channels).to(device)
