@@ -23,62 +23,45 @@ from pathlib import Path
 from typing import Optional
 
 import torch
-import yaml
 
 import motionkit as mk
-from motionkit.configfile import apply_overrides
 from motionkit.data import SpritesDataset
+from motionkit.demo import ProgressReporter
+from motionkit.demo.brief_training import train_for_seconds, training_options
 from motionkit.ops import RandomTPSTransform, warp_by_grid
-from motionkit.training.config import ScheduleConfig
-from motionkit.training.precision import resolve_precision
+from motionkit.training import build_dataset, build_method, load_run_config
+from motionkit.training.run import LoadedConfig
 from motionkit_first_order import Animator, FirstOrder
 
 CONFIG = Path(FirstOrder.config_dir) / "sprites.yaml"
 
 
-def train(method: FirstOrder, data: SpritesDataset, run: dict, minutes: float, max_steps: Optional[int] = None,
-          log_every: int = 50) -> dict:
+def train(method: FirstOrder, data: SpritesDataset, loaded: LoadedConfig, minutes: float,
+          max_steps: Optional[int] = None, log_every: int = 50) -> dict:
     """Train within ``minutes`` of wall time, which includes rendering every training video once (frame
     pairs are then drawn from memory: rendering each pair on the fly, with flows the step does not use, took
-    a quarter of a bf16 step)."""
-    settings = run.get("train", {})
-    optimizer_settings = settings.get("optimizer", {})
-    lr, betas = optimizer_settings.get("lr", 2e-4), tuple(optimizer_settings.get("betas", (0.5, 0.999)))
-    schedule = ScheduleConfig(**optimizer_settings.get("schedule", {}))
-    precision = resolve_precision(settings.get("precision", "fp32"), torch.device("cpu"))
-    batch_size = settings.get("batch_size", 8)
-    optimizers = {name: torch.optim.Adam(params, lr=lr, betas=betas) for name, params in method.parameter_groups().items()}
-    start, step, history = time.time(), 0, []
+    a quarter of a bf16 step), with the config's batch size, optimizer, schedule and precision."""
+    start = time.monotonic()
     videos = torch.stack([data.video(v)["video"] for v in range(data.config.num_videos)])  # (N, T, 3, H, W)
-    rendering_seconds = time.time() - start
-    sampler = torch.Generator().manual_seed(settings.get("seed", 0))
-    method.train()
-    while time.time() - start < minutes * 60 and step != max_steps:
+    rendering_seconds = time.monotonic() - start
+    batch_size = loaded.train.batch_size
+    sampler = torch.Generator().manual_seed(loaded.train.seed)
+
+    def next_batch() -> dict[str, torch.Tensor]:
         picked = torch.randint(0, len(videos), (batch_size,), generator=sampler)
         frames = torch.stack([torch.randperm(videos.shape[1], generator=sampler)[:2] for _ in range(batch_size)])
-        batch = {"source": videos[picked, frames[:, 0]], "driving": videos[picked, frames[:, 1]]}
-        # the schedule runs over the time budget: planned steps extrapolated from the speed so far
-        elapsed = time.time() - start - rendering_seconds
-        planned = round(step * (minutes * 60 - rendering_seconds) / elapsed) if step else 1
-        planned = min(planned, max_steps) if max_steps else planned
-        for optimizer in optimizers.values():
-            for group in optimizer.param_groups:
-                group["lr"] = lr * schedule.factor(step, max(planned, step + 1))
-        with precision.autocast():
-            output = method.generator_step(batch)
-        loss = sum(output.losses.values())
-        for optimizer in optimizers.values():
-            optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        for optimizer in optimizers.values():
-            optimizer.step()
-        step += 1
-        if step % log_every == 0:
-            history.append({"step": step, "seconds": round(time.time() - start, 1),
-                            **{k: round(float(v.detach()), 4) for k, v in output.losses.items()}})
-            print(json.dumps(history[-1]), flush=True)
-    return {"steps": step, "seconds": round(time.time() - start, 1), "rendering_seconds": round(rendering_seconds, 1),
-            "precision": precision.name, "history": history}
+        return {"source": videos[picked, frames[:, 0]], "driving": videos[picked, frames[:, 1]]}
+
+    options = training_options(loaded.train, torch.device("cpu"))
+    seconds = minutes * 60 - rendering_seconds
+    with ProgressReporter(seconds) as progress:
+        progress.begin_section("training first-order on sprites")
+        losses = train_for_seconds(method, next_batch, seconds, progress=progress, max_steps=max_steps, **options)
+    history = [{"step": step, **{k: round(v[step - 1], 4) for k, v in losses.losses.items()}}
+               for step in range(log_every, losses.steps + 1, log_every)]
+    return {"steps": losses.steps, "seconds": round(time.monotonic() - start, 1),
+            "rendering_seconds": round(rendering_seconds, 1), "precision": options["precision"].name,
+            "history": history}
 
 
 def l1(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -144,12 +127,12 @@ def main() -> None:
                         help="override a value of the sprites config, e.g. model.generator_params.num_down_blocks=1")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    run = apply_overrides(yaml.safe_load(CONFIG.read_text()), args.overrides)
-    torch.manual_seed(run.get("train", {}).get("seed", 0))
-    method = FirstOrder(**run["model"])
-    data = mk.create("dataset", run["data"]["name"], **run["data"]["params"])
-    held_out = mk.create("dataset", run["eval_data"]["name"], **run["eval_data"]["params"])
-    training = train(method, data, run, args.minutes, args.max_steps)
+    loaded = load_run_config(str(CONFIG), args.overrides)
+    torch.manual_seed(loaded.train.seed)
+    method = build_method(loaded)
+    data = build_dataset(loaded)
+    held_out = mk.create("dataset", loaded.run.eval_data.name, **loaded.run.eval_data.params)
+    training = train(method, data, loaded, args.minutes, args.max_steps)
     training["cpu_seconds"] = round(time.process_time(), 1)
     report = {"config": str(CONFIG), "overrides": args.overrides, "threads": args.threads, "training": {k: v for k, v in training.items() if k != "history"},
               **evaluate(method, held_out, args.videos, args.frames)}

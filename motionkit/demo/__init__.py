@@ -26,6 +26,8 @@ budget by ``share`` (time a section leaves unused goes to the next ones) and wri
     def register_demo_sections(register):
         register(DemoSection(name="my-method", title="My method on sprites", run=run))
 
+With a run config, ``train_for_seconds(..., progress=context.progress, **training_options(loaded.train,
+context.device))`` takes its optimizer's learning rate, betas and schedule and its precision.
 ``context.quick`` asks for a CI-sized run (tiny data, seconds of training); the gallery test runs every
 installed section that way.
 """

@@ -4,13 +4,13 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import torch
 
 from ..interfaces import Method
-from ..training.config import ScheduleConfig
-from ..training.precision import PrecisionPlan
+from ..training.config import ScheduleConfig, TrainConfig
+from ..training.precision import PrecisionPlan, resolve_precision
 from .progress import ProgressReporter
 
 
@@ -41,9 +41,10 @@ def train_for_seconds(
     report_every: int = 5,
     schedule: Optional[ScheduleConfig] = None,
     precision: Optional[PrecisionPlan] = None,
+    max_steps: Optional[int] = None,
 ) -> LossHistory:
     """Run generator (and discriminator) steps with one Adam per parameter group while the next step is
-    expected to end within ``seconds`` (at least one step runs).
+    expected to end within ``seconds`` (at least one step runs), and at most ``max_steps`` steps.
 
     ``set_training_progress(step, total)`` gets the total number of steps extrapolated from the speed so far;
     so does ``schedule`` (a learning-rate schedule over the planned steps, e.g. a run config's
@@ -54,6 +55,8 @@ def train_for_seconds(
     :param next_batch: returns the next training batch (already on the method's device).
     :returns: the per-step losses (generator and discriminator terms by name) and the measured time.
     """
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1, got {max_steps}")
     if precision is not None and precision.name == "fp16":
         raise ValueError(f"train_for_seconds runs fp32 or bf16, not {precision.name} (it needs a loss scaler: "
                          "use motionkit train)")
@@ -66,10 +69,13 @@ def train_for_seconds(
     history = LossHistory()
     start = time.monotonic()
     # stop when the next step would probably end past the budget (mean step time so far)
-    while not history.steps or (elapsed := time.monotonic() - start) * (1 + 1 / history.steps) < seconds:
+    while not history.steps or (
+        history.steps != max_steps and (elapsed := time.monotonic() - start) * (1 + 1 / history.steps) < seconds
+    ):
         batch = next_batch()
         # the planned length is unknown in advance: extrapolate it from the speed so far
         planned = max(history.steps + 1, round(history.steps * seconds / elapsed)) if history.steps else 1
+        planned = min(planned, max_steps) if max_steps is not None else planned
         method.set_training_progress(history.steps, planned)
         if schedule is not None:
             for optimizer in optimizers.values():
@@ -93,6 +99,14 @@ def train_for_seconds(
     history.seconds = time.monotonic() - start
     method.eval()
     return history
+
+
+def training_options(train: TrainConfig, device: torch.device) -> dict[str, Any]:
+    """:func:`train_for_seconds` keyword arguments from a run config's ``train`` section: its optimizer's
+    ``lr``, ``betas`` and ``schedule``, and its ``precision`` resolved for ``device``."""
+    optimizer = train.optimizer
+    return {"lr": optimizer.lr, "betas": tuple(optimizer.betas), "schedule": optimizer.schedule,
+            "precision": resolve_precision(train.precision, device)}
 
 
 def split_losses(history: LossHistory) -> tuple[dict[str, list[float]], dict[str, list[float]]]:

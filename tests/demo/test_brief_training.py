@@ -111,3 +111,27 @@ def test_precision_autocasts_both_steps_and_refuses_fp16():
     with pytest.raises(ValueError, match="not fp16"):
         train_for_seconds(Recording(), lambda: {"target": torch.tensor(3.0)}, 0.0, lr=0.1,
                           progress=ProgressReporter(1, enabled=False), precision=PrecisionPlan("fp16", "cuda"))
+
+
+def test_max_steps_ends_training_early_and_caps_the_plan():
+    method = TinyAdversarial()
+    history = train_for_seconds(method, lambda: {"target": torch.tensor(3.0)}, 60.0, lr=0.1,
+                                progress=ProgressReporter(1, enabled=False), max_steps=4)
+    assert history.steps == 4 and history.seconds < 60
+    assert max(total for _, total in method.progress) <= 4
+    with pytest.raises(ValueError, match="max_steps must be at least 1"):
+        train_for_seconds(method, lambda: {"target": torch.tensor(3.0)}, 1.0, lr=0.1,
+                          progress=ProgressReporter(1, enabled=False), max_steps=0)
+
+
+def test_training_options_come_from_the_train_section():
+    from motionkit.demo.brief_training import training_options
+    from motionkit.training.config import TrainConfig
+
+    train = TrainConfig(optimizer={"lr": 3e-4, "betas": [0.9, 0.99], "schedule": {"kind": "cosine"}}, precision="fp32")
+    options = training_options(train, torch.device("cpu"))
+    assert options["lr"] == 3e-4 and options["betas"] == (0.9, 0.99)
+    assert options["schedule"].kind == "cosine" and options["precision"].name == "fp32"
+    history = train_for_seconds(TinyAdversarial(), lambda: {"target": torch.tensor(3.0)}, 0.0,
+                                progress=ProgressReporter(1, enabled=False), **options)
+    assert history.steps == 1

@@ -18,13 +18,12 @@ from torch import nn
 
 import motionkit as mk
 from motionkit.demo import DemoContext, DemoSection, MetricRow, MetricsTable, SectionResult
-from motionkit.demo.brief_training import split_losses, train_for_seconds
+from motionkit.demo.brief_training import split_losses, train_for_seconds, training_options
 from motionkit.demo.compare import compare_to_baseline
 from motionkit.demo.visuals import gray_to_rgb, labels_to_rgb, side_by_side
 from motionkit.metrics import l1, psnr, ssim, warping_error
 from motionkit.ops import flow_to_rgb
 from motionkit.training import build_method, load_run_config
-from motionkit.training.precision import resolve_precision
 
 from .method import Vid2Vid
 from .pipeline import inference_mode
@@ -118,9 +117,7 @@ def run(context: DemoContext) -> SectionResult:
     train_seconds = max(context.time_left() - reserve, 2.0)
     context.progress.stage("training vid2vid")
     history = train_for_seconds(method, next_batch, train_seconds * (1 - BASELINE_TIME),
-                                lr=loaded.train.optimizer.lr, betas=loaded.train.optimizer.betas,
-                                schedule=loaded.train.optimizer.schedule,
-                                precision=resolve_precision(loaded.train.precision, device), progress=context.progress)
+                                progress=context.progress, **training_options(loaded.train, device))
 
     context.progress.stage("training the frame-by-frame baseline")
     baseline = FrameByFrame(condition_channels=method.config.condition.frame_channels).to(device)
