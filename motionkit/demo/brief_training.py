@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 import torch
 
 from ..interfaces import Method
-from ..training.config import ScheduleConfig, TrainConfig
+from ..training.config import OptimizerConfig, ScheduleConfig, TrainConfig
 from ..training.precision import PrecisionPlan, resolve_precision
 from .progress import ProgressReporter
 
@@ -63,7 +63,8 @@ def train_for_seconds(
     autocast = precision.autocast if precision is not None else contextlib.nullcontext
     method.train()
     groups = {name: [p for p in params if p.requires_grad] for name, params in method.parameter_groups().items()}
-    optimizers = {name: torch.optim.Adam(params, lr=lr, betas=betas) for name, params in groups.items() if params}
+    settings = OptimizerConfig(lr=lr, betas=betas)
+    optimizers = {name: settings.build(params) for name, params in groups.items() if params}
     generator_side = [o for n, o in optimizers.items() if n not in method.discriminator_groups]
     discriminator_side = [o for n, o in optimizers.items() if n in method.discriminator_groups]
     history = LossHistory()

@@ -5,7 +5,7 @@ from motionkit.losses.equivariance import JacobianEquivarianceLoss, KeypointEqui
 from motionkit.losses.feature_matching import FeatureMatchingLoss
 from motionkit.losses.gan import GANLoss
 from motionkit.losses.gaussian_kl import GaussianKLLoss
-from motionkit.losses.l1 import L1Loss
+from motionkit.losses.l1 import L1Loss, mean_absolute_error
 from motionkit.losses.perceptual import PyramidPerceptualLoss, VGGPerceptualLoss
 from motionkit.losses.total_variation import TotalVariationLoss
 
@@ -32,5 +32,6 @@ __all__ = [
     "PyramidPerceptualLoss",
     "TotalVariationLoss",
     "VGGPerceptualLoss",
+    "mean_absolute_error",
     "per_discriminator",
 ]

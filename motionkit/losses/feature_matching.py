@@ -7,6 +7,7 @@ import torch
 from pydantic import Field
 
 from motionkit.interfaces import Config, Loss
+from motionkit.losses.l1 import mean_absolute_error
 
 from .discriminator_outputs import DiscriminatorOutputs, per_discriminator
 
@@ -47,7 +48,7 @@ class FeatureMatchingLoss(Loss):
                     else:
                         weight = weights[j]
                     if weight:
-                        total = total + weight * torch.mean(torch.abs(a - b.detach()))
+                        total = total + weight * mean_absolute_error(a, b.detach())
         if not isinstance(total, torch.Tensor):
             raise ValueError("feature matching needs discriminator outputs with features")
         return total

@@ -8,6 +8,7 @@ import torch
 from pydantic import Field, model_validator
 
 from motionkit.interfaces import Config, Loss
+from motionkit.losses.l1 import mean_absolute_error
 from motionkit.nn.vgg19 import VGG19Features
 from motionkit.ops import ImagePyramid
 
@@ -74,7 +75,7 @@ class VGGPerceptualLoss(Loss):
             target_features = self.vgg(target_level)
             for weight, a, b in zip(self.config.layer_weights, pred_features, target_features):
                 if weight:
-                    total = total + weight * torch.mean(torch.abs(a - b.detach()))
+                    total = total + weight * mean_absolute_error(a, b.detach())
         return total
 
 

@@ -18,6 +18,7 @@ from motionkit.nn.pix2pixhd_official import (
 )
 from motionkit.nn.resnet_block import ResnetBlock
 from motionkit.nn.temporal_discriminator import TemporalDiscriminator
+from motionkit.nn.upsample_conv import upsample_conv3x3, upsample_conv_transposed_weight
 from motionkit.nn.vgg19 import VGG19Features, find_vgg19_weights, load_vgg19_state
 
 COMPONENTS = (
@@ -59,4 +60,6 @@ __all__ = [
     "patch_discriminator_layers",
     "pix2pixhd_condition",
     "pix2pixhd_from_official",
+    "upsample_conv3x3",
+    "upsample_conv_transposed_weight",
 ]

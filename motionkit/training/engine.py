@@ -109,9 +109,7 @@ class Trainer:
         return groups
 
     def _optimizer(self, group: str, params: list[nn.Parameter]) -> torch.optim.Optimizer:
-        settings = self.config.optimizer_for(group)
-        cls = torch.optim.AdamW if settings.decoupled_weight_decay else torch.optim.Adam
-        return cls(params, lr=settings.lr, betas=settings.betas, eps=settings.eps, weight_decay=settings.weight_decay)
+        return self.config.optimizer_for(group).build(params)
 
     def _scheduler(self, group: str, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LambdaLR:
         schedule = self.config.optimizer_for(group).schedule

@@ -45,3 +45,24 @@ def test_gaussian_kl() -> None:
     assert GaussianKLLoss()(torch.zeros(3, 4), torch.zeros(3, 4)).item() == 0.0
     with pytest.raises(ValueError, match="same"):
         GaussianKLLoss()(mu, logvar[:1])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_mean_absolute_error_matches_autograd_values_and_gradients(channels_last):
+    from motionkit.losses import mean_absolute_error
+
+    torch.manual_seed(0)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    prediction = torch.randn(2, 5, 6, 7).contiguous(memory_format=layout).requires_grad_()
+    target = torch.randn(2, 5, 6, 7).contiguous(memory_format=layout).requires_grad_()
+    expected = (prediction - target).abs().mean()
+    expected_grads = torch.autograd.grad(3 * expected, (prediction, target))
+    value = mean_absolute_error(prediction, target)
+    grads = torch.autograd.grad(3 * value, (prediction, target))
+    assert torch.equal(value, expected)
+    for grad, expected_grad in zip(grads, expected_grads):
+        assert torch.equal(grad, expected_grad)
+    detached = mean_absolute_error(prediction, target.detach())
+    assert torch.autograd.grad(detached, prediction)[0].shape == prediction.shape
+    assert torch.autograd.gradcheck(mean_absolute_error, (prediction.double().detach().requires_grad_(),
+                                                          target.double().detach().requires_grad_()))
+    with pytest.raises(ValueError, match="differ in shape"):
+        mean_absolute_error(prediction, target[:1])

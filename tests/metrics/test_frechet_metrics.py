@@ -41,7 +41,7 @@ def test_fvd_feeds_224_pixel_clips_in_minus_one_to_one(fvd_weights) -> None:
     real = torch.stack([constant_frames([[0.5] * 3] * 4, size=8), constant_frames([[1.0] * 3] * 4, size=8)])
     fake = torch.stack([constant_frames([[0.25] * 3] * 4, size=8), constant_frames([[0.75] * 3] * 4, size=8)])
     features = FVDFeatures(fvd_weights)(real)
-    assert features[:, 0].tolist() == pytest.approx([0.0, 1.0])  # 2 * 0.5 - 1, 2 * 1.0 - 1
+    assert features[:, 0].tolist() == pytest.approx([0.0, 1.0], abs=1e-6)  # 2 * 0.5 - 1, 2 * 1.0 - 1 (float rounding)
     # real features per channel {0, 1}: N(0.5, 0.5); fake {-0.5, 0.5}: N(0, 0.5) -> 0.25 per channel
     assert fvd(real, fake, fvd_weights) == pytest.approx(3 * 0.25, rel=1e-6)
 

@@ -68,3 +68,15 @@ def test_pyramid_errors_are_clear():
         AntiAliasDownsample(3, 2.0)
     with pytest.raises(ValueError, match="at least one scale"):
         ImagePyramid(3, [])
+
+
+@pytest.mark.parametrize("scale", [0.5, 0.25, 0.125])
+def test_downsample_equals_full_blur_then_every_step_th_pixel(scale):
+    import torch.nn.functional as F
+
+    down = AntiAliasDownsample(3, scale)
+    image = torch.rand(2, 3, 37, 50)
+    padded = F.pad(image, (down.pad_before, down.pad_after, down.pad_before, down.pad_after))
+    full = F.conv2d(padded, down.weight, groups=3)  # blurred at every pixel, (2, 3, 37, 50)
+    assert full.shape == image.shape
+    assert torch.equal(down(image), full[:, :, :: down.step, :: down.step])

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from motionkit.errors import ConfigError
-from motionkit.training import ScheduleConfig, TrainConfig, load_run_config, train
+from motionkit.training import OptimizerConfig, ScheduleConfig, TrainConfig, load_run_config, train
 from motionkit.training import precision as precision_module
 from motionkit.training.config import parse_train_config
 from motionkit.training.precision import resolve_precision
@@ -93,3 +93,24 @@ def test_unknown_method_or_dataset_names_the_file_and_field(tiny, write_config, 
         train(str(path), out=tmp_path / "run", overrides=["method=tiyn"], show_progress=False)
     with pytest.raises(UnknownComponentError, match=r"data\.name: no dataset named 'nope'"):
         train(str(path), out=tmp_path / "run", overrides=["data.name=nope"], show_progress=False)
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_optimizer_build_matches_plain_adam(decoupled):
+    torch.manual_seed(0)
+    settings = OptimizerConfig(lr=1e-2, betas=(0.5, 0.9), weight_decay=0.1, decoupled_weight_decay=decoupled)
+    plain_cls = torch.optim.AdamW if decoupled else torch.optim.Adam
+    weights = [torch.randn(4, 3), torch.randn(5)]
+    built_params = [torch.nn.Parameter(w.clone()) for w in weights]
+    plain_params = [torch.nn.Parameter(w.clone()) for w in weights]
+    built = settings.build(built_params)
+    plain = plain_cls(plain_params, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.1)
+    assert type(built) is plain_cls and built.defaults["fused"]  # this torch has fused Adam on CPU
+    for _ in range(3):
+        grads = [torch.randn_like(w) for w in weights]
+        for params, optimizer in ((built_params, built), (plain_params, plain)):
+            for p, g in zip(params, grads):
+                p.grad = g.clone()
+            optimizer.step()
+    for a, b in zip(built_params, plain_params):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-6)

@@ -128,7 +128,7 @@ def test_animate_cli_with_official_checkpoint_and_convert(tmp_path):
 
 
 def test_inference_copy_matches_the_networks(tiny_method):
-    from motionkit_first_order.inference import SubpixelUpBlock, inference_copy
+    from motionkit_first_order.inference import FoldedUpBlock, inference_copy
 
     torch.manual_seed(1)
     for module in tiny_method.modules():  # BatchNorm far from identity, so folding is exercised
@@ -139,7 +139,7 @@ def test_inference_copy_matches_the_networks(tiny_method):
             module.bias.data.normal_(0, 0.1)
     tiny_method.eval()
     detector, generator = inference_copy(tiny_method.kp_detector), inference_copy(tiny_method.generator)
-    assert any(isinstance(m, SubpixelUpBlock) for m in generator.modules())
+    assert any(isinstance(m, FoldedUpBlock) for m in generator.modules())
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in detector.modules())
     source, driving = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     with torch.no_grad():

@@ -133,3 +133,19 @@ def test_fast_mode_is_close_and_float32(case):
     assert fast.dtype == torch.float32
     mse = torch.mean((fast - exact) ** 2).item()
     assert 0 < mse < 1e-2, mse
+
+
+def test_low_precision_copy_layout_and_dtypes(case):
+    from motionkit_vid2vid.low_precision import low_precision_copy
+
+    generator = case.generator()
+    fast = low_precision_copy(generator, torch.bfloat16)
+    convolutions = [m for m in fast.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    norms = [m for m in fast.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert convolutions and norms
+    assert all(m.weight.dtype == torch.bfloat16 for m in convolutions)
+    assert all(m.weight.is_contiguous(memory_format=torch.channels_last) for m in convolutions)
+    assert all(m.weight.dtype == torch.float32 and m.running_mean.dtype == torch.float32 for m in norms)
+    assert all(p.is_contiguous() for p in generator.parameters())  # the original is untouched
+    with pytest.raises(ValueError, match="bfloat16 or torch.float16"):
+        low_precision_copy(generator, torch.float64)

@@ -52,7 +52,7 @@ class Animator:
       ``"fp16"`` (CUDA autocast) for the generator; keypoints are always computed in float32.
 
     The generator's encoder runs once per source (its features are cached); the networks run as
-    :func:`inference_copy` rewrites (BatchNorm folded, sub-pixel up blocks: same outputs up to float
+    :func:`inference_copy` rewrites (BatchNorm folded, fused upsample + convolution: same outputs up to float
     rounding, made on the method's current device when the Animator is built); memory stays constant in
     the number of driving frames.
     """

@@ -1,13 +1,9 @@
 """Inference-only rewrites of the first-order networks: same function, fewer operations.
 
-:func:`inference_copy` returns an eval-mode copy of a network in which
-
-* every convolution followed by a BatchNorm (down/up/same blocks, and ``conv1 -> norm2`` inside residual
-  blocks) has the normalisation folded into its weights;
-* every "nearest 2x upsample -> 3x3 conv" up block is computed as four 2x2 convolutions on the low-resolution
-  input, one per output phase (sub-pixel form): the upsampled image repeats each pixel, so each phase sees
-  a 2x2 neighbourhood whose 3x3 weights can be summed beforehand. That is 16 instead of 36 multiply-adds per
-  input/output channel pair and input pixel.
+:func:`inference_copy` returns an eval-mode copy of a network in which every convolution followed by a
+BatchNorm (down/up/same blocks, and ``conv1 -> norm2`` inside residual blocks) has the normalisation
+folded into its weights, and every up block keeps the transposed-convolution kernel of its fused
+upsample + convolution (:func:`motionkit.nn.upsample_conv3x3`) instead of deriving it on every call.
 
 The results equal the original networks' up to float rounding (about 1e-6 relative).
 """
@@ -21,37 +17,25 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from motionkit.nn import DownBlock2d, ResBlock2d, SameBlock2d, UpBlock2d
-
-# rows of the 3x3 kernel that land on low-resolution rows (i - 1, i) for even output rows and (i, i + 1) for odd
-_PHASE_TAPS = (torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]), torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+from motionkit.nn import DownBlock2d, ResBlock2d, SameBlock2d, UpBlock2d, upsample_conv3x3, upsample_conv_transposed_weight
 
 
-class SubpixelUpBlock(nn.Module):
-    """``relu(conv3x3(upsample_nearest_2x(x)))`` (BatchNorm already folded) computed at low resolution:
+class FoldedUpBlock(nn.Module):
+    """``relu(conv3x3(upsample_nearest_2x(x)))`` with the BatchNorm folded into ``conv``:
     ``(B, C_in, H, W)`` -> ``(B, C_out, 2H, 2W)``."""
 
     def __init__(self, conv: nn.Conv2d) -> None:
         super().__init__()
         if conv.kernel_size != (3, 3) or conv.padding != (1, 1) or conv.groups != 1 or conv.stride != (1, 1):
-            raise ValueError(f"SubpixelUpBlock needs a 3x3, padding 1, ungrouped convolution, got {conv}")
+            raise ValueError(f"FoldedUpBlock needs a 3x3, padding 1, ungrouped convolution, got {conv}")
         weight = conv.weight.detach()
-        kernels = [
-            _PHASE_TAPS[a].to(weight) @ weight @ _PHASE_TAPS[b].to(weight).T for a in (0, 1) for b in (0, 1)
-        ]  # each (C_out, C_in, 2, 2)
-        self.out_channels = weight.shape[0]
-        self.weight = nn.Parameter(torch.cat(kernels), requires_grad=False)
+        self.weight = nn.Parameter(weight.clone(), requires_grad=False)
+        self.transposed_weight = nn.Parameter(upsample_conv_transposed_weight(weight), requires_grad=False)
         bias = conv.bias.detach() if conv.bias is not None else weight.new_zeros(weight.shape[0])
-        self.bias = nn.Parameter(bias.repeat(4), requires_grad=False)
+        self.bias = nn.Parameter(bias.clone(), requires_grad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, _, height, width = x.shape
-        out = F.conv2d(F.pad(x, (1, 1, 1, 1)), self.weight, self.bias)  # (B, 4 * C_out, H + 1, W + 1)
-        phases = out.view(batch, 2, 2, self.out_channels, height + 1, width + 1)
-        rows = [torch.stack([phases[:, a, b, :, a : a + height, b : b + width] for b in (0, 1)], dim=-1)
-                for a in (0, 1)]  # each (B, C_out, H, W, 2)
-        full = torch.stack(rows, dim=3)  # (B, C_out, H, 2, W, 2)
-        return F.relu(full.reshape(batch, self.out_channels, 2 * height, 2 * width))
+        return F.relu(upsample_conv3x3(x, self.weight, self.bias, transposed_weight=self.transposed_weight))
 
 
 class _ConvReLU(nn.Module):
@@ -70,7 +54,7 @@ class _ConvReLU(nn.Module):
 def _fold(module: nn.Module) -> nn.Module:
     for name, child in list(module.named_children()):
         if isinstance(child, UpBlock2d):
-            replacement: nn.Module = SubpixelUpBlock(fuse_conv_bn_eval(child.conv, child.norm))
+            replacement: nn.Module = FoldedUpBlock(fuse_conv_bn_eval(child.conv, child.norm))
         elif isinstance(child, (DownBlock2d, SameBlock2d)):
             replacement = _ConvReLU(fuse_conv_bn_eval(child.conv, child.norm), pool=isinstance(child, DownBlock2d))
         elif isinstance(child, ResBlock2d):
@@ -86,7 +70,7 @@ def _fold(module: nn.Module) -> nn.Module:
 @torch.no_grad()
 def inference_copy(network: nn.Module, *, conv_dtype: Optional[torch.dtype] = None,
                    channels_last: bool = False) -> nn.Module:
-    """An eval-mode copy of ``network`` with folded normalisations and sub-pixel up blocks (see module doc).
+    """An eval-mode copy of ``network`` with folded normalisations and precomputed up blocks (see module doc).
 
     ``conv_dtype`` (e.g. ``torch.bfloat16``): store the convolution weights in that dtype, for use under
     ``torch.autocast`` with the same dtype (autocast then does not re-cast them on every call; the remaining
@@ -97,9 +81,11 @@ def inference_copy(network: nn.Module, *, conv_dtype: Optional[torch.dtype] = No
     clone = copy.deepcopy(network).eval()
     _fold(clone)
     for module in clone.modules():
-        if isinstance(module, (nn.Conv2d, SubpixelUpBlock)):
-            if conv_dtype is not None:
-                module.to(conv_dtype)
-            if channels_last:
-                module.to(memory_format=torch.channels_last)
+        if isinstance(module, (nn.Conv2d, FoldedUpBlock)) and conv_dtype is not None:
+            module.to(conv_dtype)
+        if channels_last and isinstance(module, nn.Conv2d):
+            module.to(memory_format=torch.channels_last)
+        elif channels_last and isinstance(module, FoldedUpBlock):
+            # the plain and matrix-product forms (small maps) read ``weight`` fastest as it is
+            module.transposed_weight.data = module.transposed_weight.data.contiguous(memory_format=torch.channels_last)
     return clone.requires_grad_(False)

@@ -55,7 +55,7 @@ class FirstOrder(mk.Method):
         }
         self.keypoint_equivariance = KeypointEquivarianceLoss()
         self.jacobian_equivariance = JacobianEquivarianceLoss()
-        self._channels_last: Optional[bool] = None  # decided on the first training step
+        self._channels_last = False  # switched on by the first training step
 
     # -- training ----------------------------------------------------------------------------------
     def parameter_groups(self) -> dict[str, Iterable[nn.Parameter]]:
@@ -86,15 +86,14 @@ class FirstOrder(mk.Method):
         return tuple(batch[k].contiguous(memory_format=layout) for k in ("source", "driving"))
 
     def _use_channels_last(self) -> None:
-        """On the first training step in float32, switch the networks to channels-last memory: oneDNN trains
-        about 1.25x faster that way on CPU. Under autocast the default layout is kept (bfloat16 training with
-        channels-last measured far slower here). Parameters stay the same objects (optimizers keep them) and
-        checkpoints are written contiguous; plain (non-training) use keeps the default layout, in which the
-        networks reproduce the official code bit for bit."""
-        if self._channels_last is None:
-            self._channels_last = not torch.is_autocast_enabled(next(self.parameters()).device.type)
-            if self._channels_last:
-                self.to(memory_format=torch.channels_last)
+        """On the first training step, switch the networks to channels-last memory: oneDNN trains faster that
+        way on CPU (vox-256, batch 2, one thread: float32 7.8 s instead of 8.2 s per step, bfloat16 autocast
+        2.8 s instead of 4.0 s). Parameters stay the same objects (optimizers keep them) and checkpoints are
+        written contiguous; plain (non-training) use keeps the default layout, in which the networks
+        reproduce the official code bit for bit."""
+        if not self._channels_last:
+            self._channels_last = True
+            self.to(memory_format=torch.channels_last)
 
     def generator_step(self, batch: dict[str, torch.Tensor]) -> mk.StepOutput:
         self._use_channels_last()
