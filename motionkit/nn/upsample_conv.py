@@ -5,8 +5,8 @@ pixel sees a 2x2 input neighbourhood: the pair is one stride-2 transposed convol
 made of sums of the 3x3 taps (16 instead of 36 multiply-adds per channel pair and input pixel, and no
 upsampled copy of the input). On tiny maps the work is bound by reading the weights instead, where the
 plain form (and, below 5x5 inputs with a contiguous weight, one matrix product over the unfolded input)
-is faster. Every form
-computes the same function up to float rounding and is differentiable in the input and the weights.
+is faster. Every form computes the same function up to float rounding and is differentiable in the input
+and the weights.
 
 Measured on this project's 2-core CPU (two threads, float32, batch 1, no grad; ``benchmarks/`` has the
 model-level numbers): 256->128 channels at 64x64 input 31 ms plain -> 15 ms transposed; 2048->512 at 4x4

@@ -11,7 +11,12 @@ from torch import nn
 
 import motionkit as mk
 from motionkit.demo.visuals import draw_keypoints
-from motionkit.losses import JacobianEquivarianceLoss, KeypointEquivarianceLoss, VGGPerceptualLoss
+from motionkit.losses import (
+    JacobianEquivarianceLoss,
+    KeypointEquivarianceLoss,
+    VGGPerceptualLoss,
+    mean_absolute_error,
+)
 from motionkit.nn import KeypointDiscriminator
 from motionkit.ops import ImagePyramid, RandomTPSTransform, warp_by_grid
 
@@ -110,7 +115,7 @@ class FirstOrder(mk.Method):
         if weights.reconstruction:
             real_levels, fake_levels = self._pyramids(driving, prediction)
             losses["reconstruction"] = weights.reconstruction * sum(
-                (fake - real).abs().mean() for real, fake in zip(real_levels, fake_levels)
+                mean_absolute_error(fake, real) for real, fake in zip(real_levels, fake_levels)
             )
 
         if self.adversarial:
