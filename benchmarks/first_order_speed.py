@@ -125,7 +125,6 @@ def case_official_animate(official: Path, frames: int) -> dict:
 
 def case_motionkit_animate(official: Path, frames: int, precision: str) -> dict:
     import numpy as np
-    import torch
 
     from motionkit_first_order import Animator
 
@@ -223,7 +222,6 @@ def parity_check(official: Path, fixture: Path) -> dict:
 
     OfficialGenerator, OfficialDetector, _, normalize_kp = _import_official(official)
     from modules.discriminator import MultiScaleDiscriminator
-    from motionkit_first_order.official import official_config_params
 
     import yaml
 

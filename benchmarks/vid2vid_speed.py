@@ -25,7 +25,6 @@ import argparse
 import importlib.util
 import json
 import math
-import resource
 import subprocess
 import sys
 import time

@@ -18,7 +18,6 @@ from .interfaces import (
     Dataset,
     Discriminator,
     FlowEstimator,
-    Method,
     MotionRepresentation,
     ScaleOutput,
 )

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -57,6 +57,23 @@ class OpenPoseFrame:
     @property
     def num_people(self) -> int:
         return self.body.points.shape[0]
+
+
+def as_openpose_frames(poses: Union[Pose, Sequence[OpenPoseFrame]], who: str) -> tuple[list[OpenPoseFrame], torch.device]:
+    """What a pose renderer draws: a :class:`Pose` ``(B, J, 2)`` (one person per image) or a list of
+    :class:`OpenPoseFrame` -> one frame per image (float64, on the CPU) and the device to return images on.
+    ``who`` names the caller in errors."""
+    if isinstance(poses, Pose):
+        frames = [OpenPoseFrame(Pose(poses.points[i:i + 1].double().cpu(), poses.confidence[i:i + 1].double().cpu(),
+                                     poses.layout)) for i in range(poses.points.shape[0])]
+        device = poses.points.device
+    elif isinstance(poses, (list, tuple)) and all(isinstance(p, OpenPoseFrame) for p in poses):
+        frames, device = list(poses), torch.device("cpu")
+    else:
+        raise InputError(f"{who}: poses must be a Pose or a list of OpenPoseFrame, got {type(poses).__name__}")
+    if not frames:
+        raise InputError(f"{who}: no poses given")
+    return frames, device
 
 
 def _triplets(values: object, count: Optional[int], where: str) -> tuple[np.ndarray, int]:

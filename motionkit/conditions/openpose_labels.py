@@ -9,10 +9,9 @@ import torch
 from pydantic import Field, field_validator
 from torch import Tensor
 
-from ..errors import InputError
 from ..interfaces import Config, ConditionExtractor
 from ..motion import Pose
-from .openpose_files import OpenPoseFrame, read_openpose
+from .openpose_files import OpenPoseFrame, as_openpose_frames, read_openpose
 from .pose_render import FACE_POINT_SETS, render_openpose
 
 
@@ -44,16 +43,7 @@ class OpenPoseLabels(ConditionExtractor):
     config: OpenPoseLabelsConfig
 
     def forward(self, poses: Union[Pose, Sequence[OpenPoseFrame]], height: int, width: int) -> Tensor:
-        if isinstance(poses, Pose):
-            frames = [OpenPoseFrame(Pose(poses.points[i:i + 1].double(), poses.confidence[i:i + 1].double(), poses.layout))
-                      for i in range(poses.points.shape[0])]
-            device = poses.points.device
-        elif isinstance(poses, (list, tuple)) and all(isinstance(p, OpenPoseFrame) for p in poses):
-            frames, device = list(poses), torch.device("cpu")
-        else:
-            raise InputError(f"openpose-labels: poses must be a Pose or a list of OpenPoseFrame, got {type(poses).__name__}")
-        if not frames:
-            raise InputError("openpose-labels: no poses given")
+        frames, device = as_openpose_frames(poses, "openpose-labels")
         images = [render_openpose(frame, height, width, scale=self.config.stroke_scale,
                                   face_points=self.config.face_points) for frame in frames]
         return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div(255.0).to(device)

@@ -6,11 +6,19 @@ The n-th file of a condition sequence (in natural order) belongs to the n-th fra
 the same names and the same number of files in every folder. A folder holding frame files directly (no
 sequence subfolders) is one sequence: EverybodyDanceNow's ``train_label`` / ``train_img`` layout, whose
 face boxes (``train_facetexts128/<frame>.txt``: ``miny maxy minx maxx``) can be read too.
+
+``conditions_dir`` may also list several folders whose channels are concatenated, each with a kind: plain
+``image`` files, DensePose ``densepose`` IUV images, or OpenPose ``openpose`` JSON files rendered as vid2vid
+does (:mod:`motionkit.conditions.pose_edges`). This assembles vid2vid's 6-channel pose input
+(``train_densepose`` + ``train_openpose``, its ``pose`` dataset mode) with the official values: every part is
+read at the source resolution, resized with nearest sampling (Pillow, as the official transform), and the
+DensePose part index is rescaled so that the vid2vid ``image`` condition (``x * 2 - 1``) gives the official
+generator input bit for bit (part ``k`` -> ``k / 12 - 1``).
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 import numpy as np
 import torch
@@ -19,10 +27,42 @@ from PIL import Image
 from pydantic import Field, model_validator
 from torch import Tensor
 
+from ..conditions.openpose_files import read_openpose
+from ..conditions.pose_edges import render_openpose_edges
 from ..errors import InputError
 from ..interfaces import Config, Dataset
 from ..io import IMAGE_SUFFIXES, frames_to_tensor, list_frame_files, natural_key, read_image, read_label_image
 from .augmentation import AugmentationConfig, ClipAugmentation
+
+
+#: largest DensePose part index (0 = background, 1..24 body parts; 23 and 24 are the head)
+DENSEPOSE_PARTS = 24
+DENSEPOSE_HEAD = (23, 24)
+
+
+class ConditionFolder(Config):
+    """One part of a multi-folder condition. dir: subfolder of ``root``; kind: ``image`` (RGB images),
+    ``densepose`` (DensePose IUV images: V, U, part index 0..24 as R, G, B, as vid2vid reads them) or
+    ``openpose`` (OpenPose ``*.json`` files, BODY_25, rendered in vid2vid's style at the frame's source
+    size). Training-time label dropping (items from ``dataset[i]``, never from ``dataset.clip``), vid2vid's
+    options: drop_prob (``--random_drop_prob``; vid2vid trains with 0.05): each DensePose part of each frame,
+    or each OpenPose limb, hand and face, is blanked with this probability; remove_face_labels
+    (``--remove_face_labels``): blank the DensePose head parts, jitter the OpenPose head and face (with
+    drop_prob > 0); basic_points_only (``--basic_point_only``, openpose only): body limbs only."""
+
+    dir: str
+    kind: Literal["image", "densepose", "openpose"] = "image"
+    drop_prob: float = Field(0.0, ge=0, le=1)
+    remove_face_labels: bool = False
+    basic_points_only: bool = False
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> "ConditionFolder":
+        if self.kind == "image" and (self.drop_prob > 0 or self.remove_face_labels):
+            raise ValueError(f"{self.dir}: drop_prob and remove_face_labels apply to densepose and openpose folders only")
+        if self.kind != "openpose" and self.basic_points_only:
+            raise ValueError(f"{self.dir}: basic_points_only applies to openpose folders only")
+        return self
 
 
 class PairedSequencesConfig(Config):
@@ -31,31 +71,58 @@ class PairedSequencesConfig(Config):
     ``"labels"`` (one id per pixel, returned as int64 maps) or ``"images"`` (RGB condition images);
     num_frames: clip length T; frame_step: spacing; size: ``[H, W]`` to resize to (labels nearest);
     face_boxes_dir: folder of per-frame face box text files named like the frames (EverybodyDanceNow's
-    ``train_facetexts128``); augmentation: applied consistently to frames, conditions and instances."""
+    ``train_facetexts128``); augmentation: applied consistently to frames, conditions and instances;
+    conditions_dir may list several :class:`ConditionFolder` (or plain image folder names) whose channels are
+    concatenated (needs condition_type ``images``); center_crop: ``[H, W]`` central region kept after
+    resizing (vid2vid's pose mode keeps the central half of the width)."""
 
     root: Path
     frames_dir: str = "train_B"
-    conditions_dir: str = "train_A"
+    conditions_dir: Union[str, list[Union[str, ConditionFolder]]] = "train_A"
     instances_dir: Optional[str] = None
     condition_type: Literal["labels", "images"] = "labels"
     num_frames: int = Field(4, ge=1)
     frame_step: int = Field(1, ge=1)
     size: Optional[tuple[int, int]] = None
+    center_crop: Optional[tuple[int, int]] = None
     face_boxes_dir: Optional[str] = None
     augmentation: Optional[AugmentationConfig] = None
 
     @model_validator(mode="after")
     def _boxes_are_not_augmented(self) -> "PairedSequencesConfig":
-        if self.face_boxes_dir is not None and self.augmentation is not None:
-            raise ValueError("face_boxes_dir cannot be combined with augmentation (flips and crops move the faces)")
+        if self.face_boxes_dir is not None and (self.augmentation is not None or self.center_crop is not None):
+            raise ValueError("face_boxes_dir cannot be combined with augmentation or center_crop (flips and crops move the faces)")
         return self
+
+    @model_validator(mode="after")
+    def _condition_folders(self) -> "PairedSequencesConfig":
+        if isinstance(self.conditions_dir, list):
+            if not self.conditions_dir:
+                raise ValueError("conditions_dir: the list of condition folders is empty")
+            if self.condition_type != "images":
+                raise ValueError("conditions_dir as a list of folders needs condition_type: images")
+            pose = [f.dir for f in self.condition_folders if f.kind != "image"]
+            if pose and self.augmentation is not None and self.augmentation.horizontal_flip:
+                raise ValueError(f"augmentation.horizontal_flip would swap left and right body parts of {pose[0]} "
+                                 "(vid2vid never flips pose data); set it to false")
+        if self.center_crop is not None and min(self.center_crop) < 1:
+            raise ValueError(f"center_crop must be positive, got {list(self.center_crop)}")
+        return self
+
+    @property
+    def condition_folders(self) -> Optional[list[ConditionFolder]]:
+        """The condition parts of a multi-folder condition (``None`` for a single ``conditions_dir``)."""
+        if not isinstance(self.conditions_dir, list):
+            return None
+        return [ConditionFolder(dir=f) if isinstance(f, str) else f for f in self.conditions_dir]
 
 
 class PairedSequencesDataset(Dataset):
     """Clips of paired conditions and frames.
 
     Item -> ``{"frames": (T, 3, H, W)``, then ``"labels": (T, H, W)`` int64 (condition_type ``labels``) or
-    ``"conditions": (T, 3, H, W)`` (``images``), ``"instances": (T, H, W)`` int64 if configured,
+    ``"conditions": (T, C, H, W)`` (``images``; C = 3 per condition folder, values in ``[0, 1]``: the vid2vid
+    ``image`` condition maps them to the official ``[-1, 1]`` inputs), ``"instances": (T, H, W)`` int64 if configured,
     ``"face_box": (T, 4)`` int64 ``[y0, y1, x0, x1]`` (end exclusive, in output pixels) if configured,
     ``"sequence_index": ()}``. Item ``i`` is a clip of sequence ``i % num_sequences`` at a random start
     (torch's global generator, seeded per DataLoader worker).
@@ -68,13 +135,20 @@ class PairedSequencesDataset(Dataset):
     def __init__(self, config: Optional[PairedSequencesConfig] = None, **params) -> None:
         super().__init__(config, **params)
         c = self.config
-        folders = {"frames": c.root / c.frames_dir, "conditions": c.root / c.conditions_dir}
+        self.parts = c.condition_folders
+        folders = {"frames": c.root / c.frames_dir}
+        kinds = {"frames": "image"}
+        if self.parts is None:
+            folders["conditions"] = c.root / c.conditions_dir
+        else:
+            for k, part in enumerate(self.parts):
+                folders[f"conditions{k}"], kinds[f"conditions{k}"] = c.root / part.dir, part.kind
         if c.instances_dir is not None:
             folders["instances"] = c.root / c.instances_dir
         for folder in folders.values():
             if not folder.is_dir():
                 raise FileNotFoundError(f"{folder}: folder not found")
-        names = {role: _sequence_names(folder) for role, folder in folders.items()}
+        names = {role: _sequence_names(folder, kinds.get(role, "image")) for role, folder in folders.items()}
         if not names["frames"]:
             raise InputError(f"{folders['frames']}: no sequence folders")
         for role, found in names.items():
@@ -83,7 +157,7 @@ class PairedSequencesDataset(Dataset):
                 raise InputError(f"{folders[role]}: sequences differ from {folders['frames']} ({', '.join(extra[:5])})")
         self.sequences = []
         for name in names["frames"]:
-            files = {role: list_frame_files(folder / name) for role, folder in folders.items()}
+            files = {role: _list_files(folder / name, kinds.get(role, "image")) for role, folder in folders.items()}
             counts = {role: len(f) for role, f in files.items()}
             if len(set(counts.values())) != 1:
                 detail = ", ".join(f"{folders[role] / name}: {count}" for role, count in counts.items())
@@ -91,9 +165,12 @@ class PairedSequencesDataset(Dataset):
             if c.face_boxes_dir is not None:
                 files["face_boxes"] = [c.root / c.face_boxes_dir / name / f"{frame.stem}.txt" for frame in files["frames"]]
             self.sequences.append(files)
-        image_keys = ("frames",) + (("conditions",) if c.condition_type == "images" else ())
+        image_keys = ("frames",) + (("conditions",) if c.condition_type == "images" and self.parts is None else ())
         label_keys = (("labels",) if c.condition_type == "labels" else ()) + (("instances",) if c.instances_dir else ())
-        self.augment = ClipAugmentation(c.augmentation, image_keys, label_keys) if c.augmentation is not None else None
+        map_keys = ("conditions",) if self.parts is not None else ()
+        self.augment = (ClipAugmentation(c.augmentation, image_keys, label_keys, map_keys)
+                        if c.augmentation is not None else None)
+        self.drops_labels = self.parts is not None and any(p.drop_prob > 0 or p.remove_face_labels for p in self.parts)
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -102,13 +179,16 @@ class PairedSequencesDataset(Dataset):
         """Number of frames of sequence ``index``."""
         return len(self.sequences[index]["frames"])
 
-    def clip(self, sequence: int, start: int) -> dict[str, Tensor]:
-        """Frames ``start, start + step, ...`` (T of them) of ``sequence``, not augmented."""
+    def clip(self, sequence: int, start: int, rng: Optional[np.random.Generator] = None) -> dict[str, Tensor]:
+        """Frames ``start, start + step, ...`` (T of them) of ``sequence``, not augmented; ``rng`` enables the
+        condition folders' training-time label dropping (``dataset[i]`` passes one)."""
         c = self.config
         files = self.sequences[sequence]
         picks = range(start, start + (c.num_frames - 1) * c.frame_step + 1, c.frame_step)
         item = {"frames": self._images([files["frames"][i] for i in picks])}
-        if c.condition_type == "images":
+        if self.parts is not None:
+            item["conditions"] = self._condition_parts(files, list(picks), rng)
+        elif c.condition_type == "images":
             item["conditions"] = self._images([files["conditions"][i] for i in picks])
         else:
             item["labels"] = self._labels([files["conditions"][i] for i in picks])
@@ -121,6 +201,8 @@ class PairedSequencesDataset(Dataset):
         shapes = {key: tuple(value.shape[-2:]) for key, value in item.items() if key != "face_box"}
         if len(set(shapes.values())) != 1:
             raise InputError(f"sequence {files['frames'][0].parent.name!r}: frame and condition sizes differ {shapes}")
+        if c.center_crop is not None:
+            item = self._center_crop(item, files["frames"][0].parent)
         return item
 
     def __getitem__(self, index: int) -> dict[str, Tensor]:
@@ -130,7 +212,9 @@ class PairedSequencesDataset(Dataset):
         span = (self.config.num_frames - 1) * self.config.frame_step + 1
         if length < span:
             raise InputError(f"{self.sequences[index]['frames'][0].parent}: has {length} frames; clips need {span}")
-        item = self.clip(index, int(torch.randint(0, length - span + 1, ())))
+        start = int(torch.randint(0, length - span + 1, ()))
+        rng = np.random.default_rng(int(torch.randint(0, 2**62, ()))) if self.drops_labels else None
+        item = self.clip(index, start, rng)
         if self.augment is not None:
             item = self.augment(item)
         item["sequence_index"] = torch.tensor(index)
@@ -147,6 +231,43 @@ class PairedSequencesDataset(Dataset):
             clip = F.interpolate(clip, size=self.config.size, mode="bilinear", align_corners=False, antialias=True)
         return clip.clamp(0, 1)
 
+    def _condition_parts(self, files: dict[str, list[Path]], picks: list[int],
+                         rng: Optional[np.random.Generator]) -> Tensor:
+        """The concatenated condition folders of a clip -> ``(T, 3 * folders, H, W)`` (see the module docstring)."""
+        height, width = self._source_size(files["frames"][picks[0]])  # vid2vid renders poses at the source size
+        parts = []
+        for k, part in enumerate(self.parts):
+            pixels = []
+            for i in picks:
+                path = files[f"conditions{k}"][i]
+                if part.kind == "openpose":
+                    image = render_openpose_edges(
+                        read_openpose(path), height, width, basic_points_only=part.basic_points_only,
+                        drop_prob=part.drop_prob if rng is not None else 0.0,
+                        jitter_face=part.remove_face_labels and rng is not None, rng=rng, source=str(path))
+                else:
+                    image = read_image(path)
+                    if part.kind == "densepose":
+                        image = _densepose_pixels(image, path, part, rng)
+                if self.config.size is not None and image.shape[:2] != tuple(self.config.size):
+                    image = np.asarray(Image.fromarray(image).resize(self.config.size[::-1], Image.NEAREST))
+                pixels.append(image)
+            if len({p.shape for p in pixels}) != 1:
+                raise InputError(f"{self.config.root / part.dir}: condition images of one clip have different sizes")
+            clip = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float().div(255)
+            if part.kind == "densepose":
+                clip[:, 2] = _densepose_part_channel(clip[:, 2])
+            parts.append(clip)
+        return torch.cat(parts, 1)
+
+    def _center_crop(self, item: dict[str, Tensor], where: Path) -> dict[str, Tensor]:
+        crop_h, crop_w = self.config.center_crop
+        height, width = item["frames"].shape[-2:]
+        if crop_h > height or crop_w > width:
+            raise InputError(f"{where}: center_crop {crop_h}x{crop_w} is larger than the {height}x{width} frames")
+        top, left = (height - crop_h) // 2, (width - crop_w) // 2
+        return {key: value[..., top:top + crop_h, left:left + crop_w] for key, value in item.items()}
+
     def _labels(self, paths: list[Path]) -> Tensor:
         maps = [read_label_image(p) for p in paths]
         if len({m.shape for m in maps}) != 1:
@@ -157,12 +278,52 @@ class PairedSequencesDataset(Dataset):
         return clip
 
 
-def _sequence_names(folder: Path) -> list[str]:
+def _sequence_names(folder: Path, kind: str = "image") -> list[str]:
     """Sequence subfolders of ``folder`` in natural order, or ``["."]`` if it holds frame files itself."""
     names = sorted((p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=natural_key)
     if names:
         return names
-    return ["."] if any(p.suffix.lower() in IMAGE_SUFFIXES for p in folder.iterdir()) else []
+    suffixes = (".json",) if kind == "openpose" else IMAGE_SUFFIXES
+    return ["."] if any(p.suffix.lower() in suffixes for p in folder.iterdir()) else []
+
+
+def _list_files(folder: Path, kind: str) -> list[Path]:
+    """Frame files of a sequence folder: images, or OpenPose ``*.json`` files for kind ``openpose``."""
+    if kind != "openpose":
+        return list_frame_files(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".json" and not p.name.startswith(".")]
+    if not files:
+        raise InputError(f"{folder}: folder contains no OpenPose JSON files (*.json)")
+    return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def _densepose_pixels(image: np.ndarray, path: Path, part: ConditionFolder,
+                      rng: Optional[np.random.Generator]) -> np.ndarray:
+    """Check a DensePose IUV image (part index in the third channel) and apply training-time label dropping."""
+    labels = image[..., 2]
+    if int(labels.max()) > DENSEPOSE_PARTS:
+        raise InputError(f"{path}: not a DensePose IUV image: the part index (third channel) reaches "
+                         f"{int(labels.max())}, expected 0..{DENSEPOSE_PARTS}")
+    if rng is None:
+        return image
+    blank = np.zeros(labels.shape, bool)
+    for index in range(1, DENSEPOSE_PARTS + 1):
+        if part.drop_prob > 0 and rng.random() < part.drop_prob:
+            blank |= labels == index
+    if part.remove_face_labels:
+        blank |= np.isin(labels, DENSEPOSE_HEAD)
+    if blank.any():
+        image = image.copy()
+        image[blank] = 0
+    return image
+
+
+def _densepose_part_channel(part: Tensor) -> Tensor:
+    """Part index channel ``k / 255`` -> ``~k / 24`` in ``[0, 1]``, computed with vid2vid's float32 operations
+    (normalise to ``[-1, 1]``, ``(x * 0.5 + 0.5) * 255 / 24``), so that ``2 * x - 1`` equals its input exactly."""
+    return ((part - 0.5) / 0.5 * 0.5 + 0.5) * 255 / 24
 
 
 def _read_face_box(path: Path, height: int, width: int, size: tuple[int, int]) -> Tensor:

@@ -7,6 +7,7 @@ from motionkit.nn.hourglass import Decoder, Encoder, Hourglass
 from motionkit.nn.instance_pooling import instance_average
 from motionkit.nn.keypoint_discriminator import KeypointDiscriminator
 from motionkit.nn.local_enhancer import LocalEnhancer
+from motionkit.nn.matmul_conv import conv3x3, conv3x3_matmul, is_plain_conv3x3, prefers_matmul
 from motionkit.nn.norm import NORM_NAMES, NormSpec, as_norm_spec
 from motionkit.nn.patch_discriminator import MultiscalePatchDiscriminator, NLayerDiscriminator, patch_discriminator_layers
 from motionkit.nn.pix2pixhd import Pix2PixHDGenerator, pix2pixhd_condition
@@ -51,15 +52,19 @@ __all__ = [
     "VGG19Features",
     "as_norm_spec",
     "config_from_official_options",
+    "conv3x3",
+    "conv3x3_matmul",
     "drop_untracked_norm_stats",
     "find_vgg19_weights",
     "global_generator_layers",
     "instance_average",
+    "is_plain_conv3x3",
     "load_official_pix2pixhd",
     "load_vgg19_state",
     "patch_discriminator_layers",
     "pix2pixhd_condition",
     "pix2pixhd_from_official",
+    "prefers_matmul",
     "upsample_conv3x3",
     "upsample_conv_transposed_weight",
 ]

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .matmul_conv import conv3x3, is_plain_conv3x3
 from .upsample_conv import upsample_conv3x3
 
 IntPair = Union[int, tuple[int, int]]
@@ -44,7 +45,7 @@ class UpBlock2d(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(in_features, out_features, kernel_size=kernel_size, padding=padding, groups=groups)
         self.norm = nn.BatchNorm2d(out_features, affine=True)
-        self.fused = self.conv.kernel_size == (3, 3) and self.conv.padding == (1, 1) and groups == 1
+        self.fused = is_plain_conv3x3(self.conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.fused:
@@ -55,7 +56,11 @@ class UpBlock2d(nn.Module):
 
 
 class DownBlock2d(nn.Module):
-    """conv -> BatchNorm -> ReLU -> 2x2 average pooling: ``(B, C_in, H, W)`` -> ``(B, C_out, H/2, W/2)``."""
+    """conv -> BatchNorm -> ReLU -> 2x2 average pooling: ``(B, C_in, H, W)`` -> ``(B, C_out, H/2, W/2)``.
+
+    On maps so small that the weights dominate, a 3x3 convolution runs as one matrix product
+    (:func:`motionkit.nn.conv3x3`: same result).
+    """
 
     def __init__(self, in_features: int, out_features: int, kernel_size: IntPair = 3, padding: IntPair = 1,
                  groups: int = 1) -> None:
@@ -63,9 +68,11 @@ class DownBlock2d(nn.Module):
         self.conv = nn.Conv2d(in_features, out_features, kernel_size=kernel_size, padding=padding, groups=groups)
         self.norm = nn.BatchNorm2d(out_features, affine=True)
         self.pool = nn.AvgPool2d(kernel_size=(2, 2))
+        self.plain3x3 = is_plain_conv3x3(self.conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(F.relu(self.norm(self.conv(x))))
+        out = conv3x3(x, self.conv) if self.plain3x3 else self.conv(x)
+        return self.pool(F.relu(self.norm(out)))
 
 
 class SameBlock2d(nn.Module):

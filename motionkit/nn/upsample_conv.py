@@ -4,8 +4,7 @@
 pixel sees a 2x2 input neighbourhood: the pair is one stride-2 transposed convolution with a 4x4 kernel
 made of sums of the 3x3 taps (16 instead of 36 multiply-adds per channel pair and input pixel, and no
 upsampled copy of the input). On tiny maps the work is bound by reading the weights instead, where the
-plain form (and, below 5x5 inputs with a contiguous weight, one matrix product over the unfolded input)
-is faster. Every form computes the same function up to float rounding and is differentiable in the input
+plain form (and, on the smallest maps, one matrix product: :mod:`motionkit.nn.matmul_conv`) is faster. Every form computes the same function up to float rounding and is differentiable in the input
 and the weights.
 
 Measured on this project's 2-core CPU (two threads, float32, batch 1, no grad; ``benchmarks/`` has the
@@ -20,10 +19,10 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from .matmul_conv import conv3x3_matmul, prefers_matmul
+
 #: inputs with at least this many pixels use the transposed convolution
 TRANSPOSED_MIN_PIXELS = 256
-#: inputs with at most this many pixels use one matrix product over the unfolded upsampled input
-MATMUL_MAX_PIXELS = 16
 
 # _TAPS[k, j] = 1 where tap j of the 3x3 kernel lands on tap k of the 4x4 transposed kernel (one axis):
 # even outputs take input i - 1 by tap 0 and input i by taps 1 + 2; odd outputs input i by taps 0 + 1 and
@@ -58,10 +57,6 @@ def upsample_conv3x3(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch
             transposed_weight = upsample_conv_transposed_weight(weight)
         return F.conv_transpose2d(x, transposed_weight, bias, stride=2, padding=1)
     upsampled = F.interpolate(x, scale_factor=2, mode="nearest")
-    if pixels > MATMUL_MAX_PIXELS or not weight.is_contiguous():  # a channels-last weight would be copied
-        return F.conv2d(upsampled, weight, bias, padding=1)
-    columns = F.unfold(upsampled, kernel_size=3, padding=1)  # (B, C_in * 9, 4HW)
-    out = weight.reshape(weight.shape[0], -1) @ columns
-    if bias is not None:
-        out = out + bias[:, None].to(out.dtype)
-    return out.view(batch, weight.shape[0], 2 * height, 2 * width)
+    if prefers_matmul(upsampled, weight):
+        return conv3x3_matmul(upsampled, weight, bias)
+    return F.conv2d(upsampled, weight, bias, padding=1)

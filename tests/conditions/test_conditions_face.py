@@ -5,7 +5,7 @@ import torch
 
 import enum
 
-from motionkit.conditions import FaceLandmarkEdges, face_edge_map, required_weight_files
+from motionkit.conditions import FaceEdgeMaps, FaceLandmarkEdges, face_edge_map, required_weight_files
 from motionkit.conditions.face_landmarks import S3FDFaceDetector, _two_d_landmarks
 from motionkit.errors import ConfigError, InputError, MissingWeightsError
 from motionkit.testing import check_component
@@ -58,6 +58,16 @@ def test_extractor_runs_with_test_made_weights(weights_dir):
     assert edges.shape == (1, 1, 40, 36) and set(edges.unique().tolist()) <= {0.0, 1.0}
     expected = face_edge_map(points, 40, 36, thickness=2) / 255.0
     assert torch.equal(edges[0, 0], torch.from_numpy(expected.astype(np.float32)))
+
+
+def test_face_edge_maps_extract_with_test_made_weights(weights_dir):
+    """The 15-channel face input runs face-alignment, then draws what render() draws from those landmarks."""
+    frames = torch.rand(1, 3, 40, 36)
+    extractor = FaceEdgeMaps(weights_dir=weights_dir, detector="none")
+    out = extractor.extract(frames)
+    assert out.input.shape == (1, 15, 40, 36) and out.parts.shape == (1, 40, 36) and out.landmarks[0].shape == (68, 2)
+    again = extractor.render(out.landmarks, frames)
+    assert torch.equal(out.input, again.input) and torch.equal(out.parts, again.parts)
 
 
 def test_detector_path_loads_s3fd(weights_dir):

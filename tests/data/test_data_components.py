@@ -14,7 +14,7 @@ def test_registered_names_and_kinds():
     assert datasets == {"sprites", "scenes", "label-motion", "dancers", "video-folder", "paired-sequences"}
     assert all(kind_of(cls) == "dataset" for cls in motionkit.data.COMPONENTS)
     conditions = {cls.name for cls in motionkit.conditions.COMPONENTS}
-    assert conditions == {"canny", "face-landmarks", "openpose-labels", "one-hot"}
+    assert conditions == {"canny", "face-landmarks", "face-edge-maps", "openpose-labels", "openpose-edges", "one-hot"}
     assert all(kind_of(cls) == "condition" for cls in motionkit.conditions.COMPONENTS)
 
 

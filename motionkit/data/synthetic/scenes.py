@@ -29,7 +29,7 @@ def street_scene(rng: np.random.Generator, times: Tensor, pan_speed: float) -> t
     horizon = rng.uniform(-0.25, 0.0)
     pan = rng.uniform(-pan_speed, pan_speed) * times + affine.smooth_signal(rng, times, 0.03, 0.05)
     reach = 1.2 + abs(pan).max().item()
-    boxes, textures, labels, instances, centres, drift = [], [], [], [], [], []
+    boxes, textures, labels, instances, centres = [], [], [], [], []
 
     def add(box, texture, label, instance, centre, parallax=1.0, own=None):
         boxes.append(box)

@@ -88,3 +88,37 @@ def test_full_size_file_loads_strictly(parity_root, tmp_path):
     finest = generator.scale_network(2).to_empty(device="cpu")
     load_official_state(finest, tmp_path / "latest_net_G2.pth")
     assert torch.equal(finest.model_final_w[1].weight, state["model_final_w.1.weight"])
+
+
+@pytest.mark.filterwarnings("ignore:.*meta parameter.*:UserWarning")
+def test_edge2face_config_loads_every_official_key(parity_root, tmp_path):
+    """The built-in edge2face config builds the released edge2face_512 generator, and files holding every key
+    of its official_keys.json entry (latest_net_G0.pth and the single-frame latest_net_G.pth / latest_net_E.pth)
+    load strictly. Built on the meta device; the files hold one shared scalar (every tensor a stride-0 view)."""
+    from motionkit.configfile import builtin_configs, load_mapping, parse_run_config
+    from motionkit_vid2vid.method import Vid2VidConfig
+    from motionkit_vid2vid.single_frame import official_single_frame_networks
+
+    data = json.loads((parity_root / "official_keys.json").read_text())
+    entry = data["configs"]["edge2face_512"]
+    path = builtin_configs()["vid2vid/edge2face"]
+    model = Vid2VidConfig(**parse_run_config(load_mapping(path), str(path)).model)
+    assert model.generator == generator_config(entry["options"])
+    assert model.condition.extractor == "face-edge-maps" and model.condition.frame_channels == entry["options"]["input_nc"]
+    with torch.device("meta"):
+        modules = {"G0": Vid2VidGenerator(model.generator).scale_network(0), **{
+            f"single_{role}": net for role, net in official_single_frame_networks("edge2face").items()}}
+    assert set(modules) == set(entry["files"])
+    shared = torch.zeros(())
+    for role, file in entry["files"].items():
+        keys = data["networks"][file["network"]]["keys"]
+        state = {k: torch.tensor(3) if not shape else shared.expand(shape) for k, shape in keys}
+        target = tmp_path / role / file["file"].rsplit("/", 1)[-1]
+        target.parent.mkdir()
+        torch.save(state, target)
+        load_official_state(modules[role], target)
+        assert list(modules[role].state_dict()) == [k for k, _ in keys]
+        state.pop(keys[0][0])
+        torch.save(state, target)
+        with pytest.raises(CheckpointError, match=f"missing keys \\(1\\): {keys[0][0]}"):
+            load_official_state(modules[role], target)

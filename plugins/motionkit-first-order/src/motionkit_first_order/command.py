@@ -5,8 +5,6 @@ import argparse
 from pathlib import Path
 from typing import Optional
 
-import torch
-
 import motionkit as mk
 from motionkit.checkpoint import is_motionkit_checkpoint
 from motionkit.commands import add_common_inference_arguments

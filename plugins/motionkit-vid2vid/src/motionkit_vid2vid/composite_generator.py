@@ -22,7 +22,6 @@ import copy
 from dataclasses import dataclass
 from typing import Optional
 
-import torch
 from torch import Tensor, nn
 
 from motionkit.nn.norm import NormSpec

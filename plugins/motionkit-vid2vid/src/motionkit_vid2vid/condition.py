@@ -3,10 +3,13 @@
 * ``labels``: semantic label maps ``labels (B, T, H, W)`` (+ ``instances``): the one-hot map and, with
   ``use_instance``, the instance edge map (label-to-video, e.g. Cityscapes; the ``scenes`` dataset).
 * ``extractor``: a registered core condition extractor (``motionkit components --kind condition``) applied
-  to each real frame ``frames (B, T, 3, H, W)``, e.g. ``canny`` (edge-to-video on any real video).
+  to each real frame ``frames (B, T, 3, H, W)``, e.g. ``canny`` (edge-to-video on any real video) or
+  ``face-edge-maps`` (the official 15-channel edge-to-face input, values in ``[0, 1]`` as the official face
+  data; it also gives the facial part labels the face first-frame generator needs).
 * ``image``: precomputed condition images ``conditions (B, T, channels, H, W)`` in ``[0, 1]`` (as the core
-  ``paired-sequences`` dataset gives them), e.g. rendered pose label images or face edge maps; they are fed in ``[-1, 1]`` like the official
-  pose and face inputs.
+  ``paired-sequences`` dataset gives them), e.g. rendered pose label images, vid2vid's 6-channel DensePose +
+  OpenPose pose input (several condition folders); they are fed in ``[-1, 1]`` (``2 x - 1``) like the official
+  pose inputs (the official face input stays in ``[0, 1]``: use the ``face-edge-maps`` extractor for it).
 """
 from __future__ import annotations
 
@@ -83,6 +86,22 @@ class ConditionEncoder(nn.Module):
                 f"(condition.channels / num_classes)"
             )
         return out
+
+    def encode_frame_and_parts(self, frames: Tensor) -> tuple[Tensor, Tensor]:
+        """For an extractor that also gives part labels (``extract(frames)`` with ``.input`` and ``.parts``, as
+        ``face-edge-maps``): one frame's generator input ``(B, frame_channels, H, W)`` and its part labels
+        ``(B, H, W)`` int64, from real frames ``(B, 3, H, W)`` in ``[0, 1]``."""
+        c = self.config
+        if c.kind != "extractor" or not hasattr(self.extractor, "extract"):
+            raise ValueError(
+                f"part labels need an extractor condition that gives them (e.g. face-edge-maps); this model's "
+                f"condition is kind '{c.kind}'" + (f" with extractor '{c.extractor}'" if c.extractor else ""))
+        result = self.extractor.extract(frames)
+        if result.input.shape[1] != c.frame_channels:
+            raise ValueError(
+                f"condition gives {result.input.shape[1]} channels per frame but the config expects {c.frame_channels} "
+                f"(condition.channels)")
+        return result.input, result.parts
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         missing = [k for k in self.REQUIRED[self.config.kind] if k not in batch]

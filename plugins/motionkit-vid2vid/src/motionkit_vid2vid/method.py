@@ -291,10 +291,16 @@ class Vid2Vid(Method):
         return out
 
     @classmethod
-    def from_official(cls, checkpoint: Path, config: Optional[Path] = None) -> "Vid2Vid":
+    def from_official(cls, checkpoint: Path, config: Optional[Path] = None, *,
+                      condition_params: Optional[dict[str, Any]] = None) -> "Vid2Vid":
         """A method whose generator is loaded from official per-scale files (``checkpoint``: the folder or its
         ``*_net_G0.pth``); ``config``: the official options (``opt.txt``, JSON or YAML). Discriminators start
-        fresh (the official discriminators are not needed for synthesis)."""
+        fresh (the official discriminators are not needed for synthesis).
+
+        The condition follows the options: label maps (``label_nc``), the 15-channel face input of the core
+        ``face-edge-maps`` extractor for ``dataset_mode: face`` (``condition_params`` go to it, e.g. the
+        face-alignment ``weights_dir``; ``no_dist_map`` / ``no_canny_edge`` are honoured), otherwise
+        condition images with ``input_nc`` channels."""
         from .official import generator_config, load_official_generator, read_options
 
         if config is None:
@@ -305,8 +311,16 @@ class Vid2Vid(Method):
         label_nc = int(options.get("label_nc", 0))
         if label_nc:
             condition = ConditionConfig(kind="labels", num_classes=label_nc, use_instance=bool(options.get("use_instance")))
+        elif options.get("dataset_mode") == "face":
+            params = {"distance_maps": not options.get("no_dist_map", False),
+                      "background_edges": not options.get("no_canny_edge", False), **(condition_params or {})}
+            condition = ConditionConfig(kind="extractor", extractor="face-edge-maps", params=params,
+                                        channels=generator.frame_channels)
         else:
             condition = ConditionConfig(kind="image", channels=generator.frame_channels)
+        if condition_params and condition.kind != "extractor":
+            raise ValueError(f"{config}: condition_params given but the official options describe a '{condition.kind}' "
+                             "condition, which takes none")
         method = cls(generator=generator, condition=condition, no_first_img=bool(options.get("no_first_img", False)),
                      lambda_vgg=0.0, temporal_scales=0)
         load_official_generator(method.generator, checkpoint)

@@ -13,6 +13,9 @@ How the recurrence starts (the frames before the first full window):
 
 * ``first_frame_generator`` (the official ``--use_single_G``): a single-image generator maps each of the
   first ``n_frames - 1`` condition frames to an image; those images are emitted and seed the recurrence.
+  A generator that needs more than the condition (the face one needs the real frame and its part labels,
+  :mod:`~motionkit_vid2vid.face_first_frame`) names them in ``required_inputs``; they are given to
+  :meth:`Vid2VidPipeline.push` as keywords (``push(condition, image=..., parts=...)``).
 * ``first_frames`` given to :meth:`Vid2VidPipeline.reset` (official ``--use_real_img``): real frames seed it.
 * otherwise (official ``--no_first_img``): previous frames are zeros and the first step returns the
   hallucinated image without warping. With ``pad_start=True`` (the default) the first condition frame is
@@ -30,6 +33,8 @@ from typing import Iterator, Literal, Optional
 
 import torch
 from torch import Tensor
+
+from motionkit.errors import InputError
 
 from .composite_generator import ScaleResult
 from .low_precision import low_precision_copy
@@ -60,7 +65,9 @@ class Vid2VidPipeline:
     ``first_frame_generator``: a module mapping one condition frame ``(B, C, H, W)`` (only its first
     ``first_frame_channels`` channels when given: the official single-image generators see the label one-hot
     without the instance edges) to an image ``(B, 3, H, W)`` in ``[-1, 1]``, e.g. pix2pixHD's
-    ``GlobalGenerator``; it runs in the same mode as the generator. ``fast_dtype``: run reduced-precision
+    ``GlobalGenerator``, called ``network(condition, **inputs)`` with the keyword inputs given to :meth:`push`
+    for that frame (its ``required_inputs``, if it has that attribute, must be among them); it runs in the
+    same mode as the generator. ``fast_dtype``: run reduced-precision
     copies of the networks (:func:`~motionkit_vid2vid.low_precision.low_precision_copy`; ``torch.bfloat16``
     on CPU, ``torch.float16`` on CUDA) for speed; ``None`` = exact float32.
     """
@@ -102,6 +109,7 @@ class Vid2VidPipeline:
             )
         self._given_first = None if first_frames is None else first_frames * 2 - 1
         self._window: list[Tensor] = []
+        self._first_inputs: list[dict[str, Tensor]] = []
         self._previous: Optional[list[Tensor]] = None
 
     def step(self, window: Tensor, previous: list[Tensor], *, use_raw_only: bool = False) -> list[ScaleResult]:
@@ -121,7 +129,7 @@ class Vid2VidPipeline:
             for r in results
         ]
 
-    def _seed(self, conditions: list[Tensor]) -> Optional[Tensor]:
+    def _seed(self, conditions: list[Tensor], inputs: list[dict[str, Tensor]]) -> Optional[Tensor]:
         """Previous frames ``(B, n_frames - 1, 3, H, W)`` in ``[-1, 1]`` for step 0, or ``None`` (zeros)."""
         if self._given_first is not None:
             return self._given_first
@@ -129,26 +137,48 @@ class Vid2VidPipeline:
             channels = self.first_frame_channels
             network = self._fast_first or self.first_frame_generator
             dtype = self.fast_dtype or conditions[0].dtype
+            images = []
             with inference_mode(network, self.mode):
-                images = [network((c if channels is None else c[:, :channels]).to(dtype)) for c in conditions]
+                for c, extra in zip(conditions, inputs):
+                    extra = {k: v.to(dtype) if v.is_floating_point() else v for k, v in extra.items()}
+                    images.append(network((c if channels is None else c[:, :channels]).to(dtype), **extra))
             return torch.stack([image.float() for image in images], dim=1)
         return None
 
-    def push(self, condition: Tensor) -> list[Tensor]:
+    def _check_first_inputs(self, inputs: dict[str, Tensor]) -> None:
+        required = getattr(self.first_frame_generator, "required_inputs", ())
+        missing = [name for name in required if name not in inputs]
+        if missing:
+            raise InputError(
+                f"the first-frame generator ({type(self.first_frame_generator).__name__}) needs {list(required)} "
+                f"with each of the first {self.n_frames - 1} condition frames: push(condition, "
+                f"{', '.join(f'{name}=...' for name in required)}); missing {missing}"
+            )
+
+    def push(self, condition: Tensor, **first_frame_inputs: Tensor) -> list[Tensor]:
         """Add the next condition frame ``(B, C, H, W)``; returns the frames completed by it, each
-        ``(B, 3, H, W)`` in ``[0, 1]`` (none until the first window is full, then usually one)."""
+        ``(B, 3, H, W)`` in ``[0, 1]`` (none until the first window is full, then usually one).
+
+        ``first_frame_inputs``: what the first-frame generator needs besides the condition (its
+        ``required_inputs``, e.g. ``image=`` and ``parts=`` for faces); used for the first ``n_frames - 1``
+        frames only, ignored afterwards."""
         if condition.dim() != 4:
             raise ValueError(f"condition must be (B, C, H, W), got {tuple(condition.shape)}")
         seeds_itself = self._given_first is None and self.first_frame_generator is None and self.pad_start
         if seeds_itself and not self._window and self._previous is None:
             self._window = [condition] * (self.n_frames - 1)
         self._window.append(condition)
+        first_frame = self._previous is None and len(self._window) < self.n_frames
+        if first_frame and self._given_first is None and self.first_frame_generator is not None:
+            self._check_first_inputs(first_frame_inputs)
+            self._first_inputs.append(dict(first_frame_inputs))
         if len(self._window) < self.n_frames:
             return []
         emitted: list[Tensor] = []
         use_raw_only = False
         if self._previous is None:
-            seed = self._seed(self._window[:-1])
+            seed = self._seed(self._window[:-1], self._first_inputs)
+            self._first_inputs = []
             if seed is None:
                 batch, _, height, width = condition.shape
                 seed = condition.new_zeros(batch, self.n_frames - 1, self.generator.config.output_nc, height, width)

@@ -8,7 +8,11 @@ frames; the official code hard-codes which one by dataset and ``loadSize``:
 | Cityscapes | 512 | pix2pixHD ``GlobalGenerator(35, 3, ngf 64, 3 downsamplings)`` | ``label2city_single/latest_net_G_512.pth`` |
 | Cityscapes | 1024 | ``GlobalGenerator(35, 3, ngf 64, 4 downsamplings)`` | ``label2city_single/latest_net_G_1024.pth`` |
 | Cityscapes | 2048 | ``LocalEnhancer(35, 3, ngf 32, 4 downsamplings)`` | ``label2city_single/latest_net_G_2048.pth`` |
-| faces | any | :class:`GlobalWithZ` ``(15, 3, nz 16, ngf 64)`` + feature encoder ``(3, 16, ngf 16)`` | ``edge2face_single/latest_net_G.pth``, ``latest_net_E.pth`` |
+| faces | any | :class:`GlobalWithZ` ``(15, 3, nz 16, ngf 64)`` + feature encoder ``(3, 16, ngf 16)`` | ``edge2face_single/latest_net_G.pth``, ``latest_net_E.pth``, ``features.npy`` |
+
+The face generator's ``z`` comes from the encoder and a nearest-neighbour lookup in the training features
+(:mod:`motionkit_vid2vid.face_first_frame`); :func:`load_first_frame_generator` builds either kind from the
+official files.
 
 All use instance normalisation *with* running statistics (``track_running_stats=True``), so their files
 hold ``running_mean``/``running_var`` keys; the official test never calls ``eval()``, so those statistics
@@ -17,7 +21,8 @@ are never used (the pipeline's ``"official"`` mode does the same). The pix2pixHD
 """
 from __future__ import annotations
 
-from typing import Literal
+import os
+from typing import Literal, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -95,3 +100,27 @@ def official_single_frame_networks(kind: SingleFrameKind) -> dict[str, nn.Module
             "E": FeatureEncoder(3, 16, 16, 4, norm=SINGLE_FRAME_NORM),
         }
     raise ValueError(f"unknown single-frame generator {kind!r}; choose one of {', '.join(SINGLE_FRAME_KINDS)}")
+
+
+def load_first_frame_generator(
+    kind: SingleFrameKind, generator: Union[str, os.PathLike], *, encoder: Optional[Union[str, os.PathLike]] = None,
+    features: Optional[Union[str, os.PathLike]] = None,
+) -> nn.Module:
+    """The official single-image generator of ``kind`` loaded strictly from its files, ready for
+    :class:`~motionkit_vid2vid.pipeline.Vid2VidPipeline`'s ``first_frame_generator``.
+
+    ``label2city_*``: ``generator`` is the ``latest_net_G_<size>.pth`` file. ``edge2face``: a
+    :class:`~motionkit_vid2vid.face_first_frame.FaceFirstFrameGenerator` from ``generator``
+    (``latest_net_G.pth``), ``encoder`` (``latest_net_E.pth``) and ``features`` (``features.npy``); the last
+    two default to their official names beside ``generator``, and a missing one is named in the error."""
+    from .official import load_official_state
+
+    if kind == "edge2face":
+        from .face_first_frame import FaceFirstFrameGenerator
+
+        return FaceFirstFrameGenerator.from_official(generator, encoder, features)
+    if encoder is not None or features is not None:
+        raise ValueError(f"single-frame generator {kind!r} takes no encoder or features file (only edge2face does)")
+    network = official_single_frame_networks(kind)["G"]
+    load_official_state(network, generator)
+    return network

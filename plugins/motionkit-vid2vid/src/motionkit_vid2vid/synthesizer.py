@@ -11,13 +11,16 @@ Python::
 The condition source is read with :func:`motionkit.io.open_video` (a video file or a folder of frames) and
 each frame becomes the generator input as the method's condition config says: label-id images (class id =
 the first channel; instance ids from a parallel folder, else the label map is used as instance map), real
-frames for a condition extractor (e.g. Canny edges), or condition images.
+frames for a condition extractor (e.g. Canny edges, or the 15-channel face input of ``face-edge-maps``), or
+condition images. A first-frame generator that needs the real frame and its part labels (the official
+edge2face one, :mod:`motionkit_vid2vid.face_first_frame`) gets them from the extractor's pass over each of the
+first frames.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator, Literal, Optional, Union
+from typing import Iterator, Optional, Union
 
 import numpy as np
 import torch
@@ -75,14 +78,28 @@ class Vid2VidSynthesizer:
         )
 
     @classmethod
-    def load(cls, checkpoint: PathLike, config: Optional[PathLike] = None, **kwargs) -> "Vid2VidSynthesizer":
-        """From a motionkit checkpoint (``.safetensors``) or official per-scale files plus their options."""
+    def load(cls, checkpoint: PathLike, config: Optional[PathLike] = None, *,
+             condition_params: Optional[dict] = None, **kwargs) -> "Vid2VidSynthesizer":
+        """From a motionkit checkpoint (``.safetensors``) or official per-scale files plus their options;
+        ``condition_params`` (official checkpoints only) are passed to the condition extractor, e.g.
+        ``{"weights_dir": ...}`` for the face-alignment weights of an edge2face model."""
         checkpoint = Path(checkpoint)
         if is_motionkit_checkpoint(checkpoint):
+            if condition_params:
+                raise ValueError(f"{checkpoint}: condition_params apply to official checkpoints; a motionkit "
+                                 "checkpoint keeps the condition.params of its config")
             method = load_method(checkpoint, expected_method=Vid2Vid.name)
         else:
-            method = Vid2Vid.from_official(checkpoint, Path(config) if config is not None else None)
+            method = Vid2Vid.from_official(checkpoint, Path(config) if config is not None else None,
+                                           condition_params=condition_params)
         return cls(method, **kwargs)
+
+    def _image(self, frame: np.ndarray) -> Tensor:
+        """A source frame (uint8 ``(H, W, 3)``) as ``(1, 3, H, W)`` in ``[0, 1]`` on the device, resized to ``size``."""
+        image = frame_to_tensor(frame)[None]
+        if self.size is not None:
+            image = F.interpolate(image, size=self.size, mode="area")
+        return image.to(self.device)
 
     def condition_frame(self, frame: np.ndarray, instances: Optional[np.ndarray] = None) -> Tensor:
         """One source frame (uint8 ``(H, W, 3)``) -> generator input ``(1, C, H, W)`` on the device."""
@@ -98,10 +115,7 @@ class Vid2VidSynthesizer:
                     f"label map holds class id {int(labels.max())} but the model has {config.num_classes} classes"
                 )
             return self.method.condition.encode_frame(labels.to(self.device), ids.to(self.device))
-        image = frame_to_tensor(frame)[None]
-        if self.size is not None:
-            image = F.interpolate(image, size=self.size, mode="area")
-        return self.method.condition.encode_frame(image.to(self.device))
+        return self.method.condition.encode_frame(self._image(frame))
 
     def frames(self, source: PathLike, instances: Optional[PathLike] = None) -> Iterator[Tensor]:
         """Generated frames ``(3, H, W)`` in ``[0, 1]`` (on the CPU), one per source frame, streamed."""
@@ -110,16 +124,25 @@ class Vid2VidSynthesizer:
         if instance_files is not None and len(instance_files) != len(reader):
             raise InputError(f"{instances}: {len(instance_files)} instance maps for {len(reader)} condition frames")
         multiple = self.method.generator.size_multiple
+        needs = set(getattr(self.pipeline.first_frame_generator, "required_inputs", ()))
+        if needs - {"image", "parts"}:
+            raise InputError(f"the first-frame generator needs {sorted(needs)}; the synthesizer gives 'image' and 'parts'")
         self.pipeline.reset()
         for index, frame in enumerate(reader):
             ids = _read_instance_map(instance_files[index]) if instance_files is not None else None
-            condition = self.condition_frame(frame, ids)
+            extra: dict[str, Tensor] = {}
+            if needs and index < self.pipeline.n_frames - 1:
+                image = self._image(frame)
+                condition, parts = self.method.condition.encode_frame_and_parts(image)
+                extra = {"image": image, "parts": parts}
+            else:
+                condition = self.condition_frame(frame, ids)
             height, width = condition.shape[-2:]
             if height % multiple or width % multiple:
                 raise InputError(
                     f"{source}: frames are {height}x{width}; this model needs multiples of {multiple} (pass size=(H, W))"
                 )
-            for image in self.pipeline.push(condition):
+            for image in self.pipeline.push(condition, **extra):
                 yield image[0].cpu()
 
     def synthesize(self, source: PathLike, out: PathLike, *, instances: Optional[PathLike] = None,
