@@ -9,11 +9,9 @@ face boxes (``train_facetexts128/<frame>.txt``: ``miny maxy minx maxx``) can be 
 
 ``conditions_dir`` may also list several folders whose channels are concatenated, each with a kind: plain
 ``image`` files, DensePose ``densepose`` IUV images, or OpenPose ``openpose`` JSON files rendered as vid2vid
-does (:mod:`motionkit.conditions.pose_edges`). This assembles vid2vid's 6-channel pose input
-(``train_densepose`` + ``train_openpose``, its ``pose`` dataset mode) with the official values: every part is
-read at the source resolution, resized with nearest sampling (Pillow, as the official transform), and the
-DensePose part index is rescaled so that the vid2vid ``image`` condition (``x * 2 - 1``) gives the official
-generator input bit for bit (part ``k`` -> ``k / 12 - 1``).
+does. This assembles vid2vid's 6-channel pose input (``train_densepose`` + ``train_openpose``, its ``pose``
+dataset mode) with the official values, one frame at a time with
+:func:`motionkit.data.condition_folders.read_condition_frame` (which inference uses too).
 """
 from __future__ import annotations
 
@@ -27,42 +25,12 @@ from PIL import Image
 from pydantic import Field, model_validator
 from torch import Tensor
 
-from ..conditions.openpose_files import read_openpose
-from ..conditions.pose_edges import render_openpose_edges
 from ..errors import InputError
 from ..interfaces import Config, Dataset
-from ..io import IMAGE_SUFFIXES, frames_to_tensor, list_frame_files, natural_key, read_image, read_label_image
+from ..io import IMAGE_SUFFIXES, frames_to_tensor, natural_key, read_image, read_label_image
 from .augmentation import AugmentationConfig, ClipAugmentation
+from .condition_folders import ConditionFolder, crop_center, list_condition_files, read_condition_frame
 
-
-#: largest DensePose part index (0 = background, 1..24 body parts; 23 and 24 are the head)
-DENSEPOSE_PARTS = 24
-DENSEPOSE_HEAD = (23, 24)
-
-
-class ConditionFolder(Config):
-    """One part of a multi-folder condition. dir: subfolder of ``root``; kind: ``image`` (RGB images),
-    ``densepose`` (DensePose IUV images: V, U, part index 0..24 as R, G, B, as vid2vid reads them) or
-    ``openpose`` (OpenPose ``*.json`` files, BODY_25, rendered in vid2vid's style at the frame's source
-    size). Training-time label dropping (items from ``dataset[i]``, never from ``dataset.clip``), vid2vid's
-    options: drop_prob (``--random_drop_prob``; vid2vid trains with 0.05): each DensePose part of each frame,
-    or each OpenPose limb, hand and face, is blanked with this probability; remove_face_labels
-    (``--remove_face_labels``): blank the DensePose head parts, jitter the OpenPose head and face (with
-    drop_prob > 0); basic_points_only (``--basic_point_only``, openpose only): body limbs only."""
-
-    dir: str
-    kind: Literal["image", "densepose", "openpose"] = "image"
-    drop_prob: float = Field(0.0, ge=0, le=1)
-    remove_face_labels: bool = False
-    basic_points_only: bool = False
-
-    @model_validator(mode="after")
-    def _options_fit_the_kind(self) -> "ConditionFolder":
-        if self.kind == "image" and (self.drop_prob > 0 or self.remove_face_labels):
-            raise ValueError(f"{self.dir}: drop_prob and remove_face_labels apply to densepose and openpose folders only")
-        if self.kind != "openpose" and self.basic_points_only:
-            raise ValueError(f"{self.dir}: basic_points_only applies to openpose folders only")
-        return self
 
 
 class PairedSequencesConfig(Config):
@@ -157,7 +125,8 @@ class PairedSequencesDataset(Dataset):
                 raise InputError(f"{folders[role]}: sequences differ from {folders['frames']} ({', '.join(extra[:5])})")
         self.sequences = []
         for name in names["frames"]:
-            files = {role: _list_files(folder / name, kinds.get(role, "image")) for role, folder in folders.items()}
+            files = {role: list_condition_files(folder / name, kinds.get(role, "image"))
+                     for role, folder in folders.items()}
             counts = {role: len(f) for role, f in files.items()}
             if len(set(counts.values())) != 1:
                 detail = ", ".join(f"{folders[role] / name}: {count}" for role, count in counts.items())
@@ -234,39 +203,16 @@ class PairedSequencesDataset(Dataset):
     def _condition_parts(self, files: dict[str, list[Path]], picks: list[int],
                          rng: Optional[np.random.Generator]) -> Tensor:
         """The concatenated condition folders of a clip -> ``(T, 3 * folders, H, W)`` (see the module docstring)."""
-        height, width = self._source_size(files["frames"][picks[0]])  # vid2vid renders poses at the source size
-        parts = []
+        source_size = self._source_size(files["frames"][picks[0]])  # vid2vid renders poses at the source size
+        frames = [read_condition_frame([files[f"conditions{k}"][i] for k in range(len(self.parts))], self.parts,
+                                       source_size=source_size, size=self.config.size, rng=rng) for i in picks]
         for k, part in enumerate(self.parts):
-            pixels = []
-            for i in picks:
-                path = files[f"conditions{k}"][i]
-                if part.kind == "openpose":
-                    image = render_openpose_edges(
-                        read_openpose(path), height, width, basic_points_only=part.basic_points_only,
-                        drop_prob=part.drop_prob if rng is not None else 0.0,
-                        jitter_face=part.remove_face_labels and rng is not None, rng=rng, source=str(path))
-                else:
-                    image = read_image(path)
-                    if part.kind == "densepose":
-                        image = _densepose_pixels(image, path, part, rng)
-                if self.config.size is not None and image.shape[:2] != tuple(self.config.size):
-                    image = np.asarray(Image.fromarray(image).resize(self.config.size[::-1], Image.NEAREST))
-                pixels.append(image)
-            if len({p.shape for p in pixels}) != 1:
+            if len({frame[3 * k:3 * k + 3].shape for frame in frames}) != 1:
                 raise InputError(f"{self.config.root / part.dir}: condition images of one clip have different sizes")
-            clip = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float().div(255)
-            if part.kind == "densepose":
-                clip[:, 2] = _densepose_part_channel(clip[:, 2])
-            parts.append(clip)
-        return torch.cat(parts, 1)
+        return torch.stack(frames)
 
     def _center_crop(self, item: dict[str, Tensor], where: Path) -> dict[str, Tensor]:
-        crop_h, crop_w = self.config.center_crop
-        height, width = item["frames"].shape[-2:]
-        if crop_h > height or crop_w > width:
-            raise InputError(f"{where}: center_crop {crop_h}x{crop_w} is larger than the {height}x{width} frames")
-        top, left = (height - crop_h) // 2, (width - crop_w) // 2
-        return {key: value[..., top:top + crop_h, left:left + crop_w] for key, value in item.items()}
+        return {key: crop_center(value, self.config.center_crop, where) for key, value in item.items()}
 
     def _labels(self, paths: list[Path]) -> Tensor:
         maps = [read_label_image(p) for p in paths]
@@ -285,45 +231,6 @@ def _sequence_names(folder: Path, kind: str = "image") -> list[str]:
         return names
     suffixes = (".json",) if kind == "openpose" else IMAGE_SUFFIXES
     return ["."] if any(p.suffix.lower() in suffixes for p in folder.iterdir()) else []
-
-
-def _list_files(folder: Path, kind: str) -> list[Path]:
-    """Frame files of a sequence folder: images, or OpenPose ``*.json`` files for kind ``openpose``."""
-    if kind != "openpose":
-        return list_frame_files(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder")
-    files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".json" and not p.name.startswith(".")]
-    if not files:
-        raise InputError(f"{folder}: folder contains no OpenPose JSON files (*.json)")
-    return sorted(files, key=lambda p: natural_key(p.name))
-
-
-def _densepose_pixels(image: np.ndarray, path: Path, part: ConditionFolder,
-                      rng: Optional[np.random.Generator]) -> np.ndarray:
-    """Check a DensePose IUV image (part index in the third channel) and apply training-time label dropping."""
-    labels = image[..., 2]
-    if int(labels.max()) > DENSEPOSE_PARTS:
-        raise InputError(f"{path}: not a DensePose IUV image: the part index (third channel) reaches "
-                         f"{int(labels.max())}, expected 0..{DENSEPOSE_PARTS}")
-    if rng is None:
-        return image
-    blank = np.zeros(labels.shape, bool)
-    for index in range(1, DENSEPOSE_PARTS + 1):
-        if part.drop_prob > 0 and rng.random() < part.drop_prob:
-            blank |= labels == index
-    if part.remove_face_labels:
-        blank |= np.isin(labels, DENSEPOSE_HEAD)
-    if blank.any():
-        image = image.copy()
-        image[blank] = 0
-    return image
-
-
-def _densepose_part_channel(part: Tensor) -> Tensor:
-    """Part index channel ``k / 255`` -> ``~k / 24`` in ``[0, 1]``, computed with vid2vid's float32 operations
-    (normalise to ``[-1, 1]``, ``(x * 0.5 + 0.5) * 255 / 24``), so that ``2 * x - 1`` equals its input exactly."""
-    return ((part - 0.5) / 0.5 * 0.5 + 0.5) * 255 / 24
 
 
 def _read_face_box(path: Path, height: int, width: int, size: tuple[int, int]) -> Tensor:

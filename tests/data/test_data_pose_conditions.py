@@ -7,7 +7,13 @@ import torch
 from PIL import Image
 
 from motionkit.conditions import parse_openpose_json, render_openpose_edges
-from motionkit.data import AugmentationConfig, PairedSequencesDataset
+from motionkit.data import (
+    AugmentationConfig,
+    ConditionFolder,
+    PairedSequencesDataset,
+    condition_frame_files,
+    read_condition_frame,
+)
 from motionkit.errors import ConfigError, InputError
 from motionkit.io import write_frame_folder
 
@@ -135,3 +141,36 @@ def test_bad_pose_data(pose_root):
         dataset([{"dir": "train_densepose", "kind": "densepose", "basic_points_only": True}])
     with pytest.raises(ConfigError, match="drop_prob and remove_face_labels apply"):
         dataset([{"dir": "train_densepose", "drop_prob": 0.1}])
+
+
+def test_read_condition_frame_is_the_datasets_condition(pose_root):
+    """Inference reads one frame with the function the dataset builds its clips with: the same values."""
+    dataset = PairedSequencesDataset(root=pose_root, frames_dir="train_img", conditions_dir=POSE_FOLDERS,
+                                     condition_type="images", num_frames=FRAMES, size=(10, 16), center_crop=(10, 8))
+    clip = dataset.clip(1, 0)["conditions"]
+    folders = [ConditionFolder(**f) for f in POSE_FOLDERS]
+    files = condition_frame_files([ConditionFolder(dir=str(pose_root / f.dir / "seq1"), kind=f.kind) for f in folders])
+    assert [tuple(p.name for p in frame) for frame in files[:2]] == [("000000.png", "000000_keypoints.json"),
+                                                                    ("000001.png", "000001_keypoints.json")]
+    for t, paths in enumerate(files):
+        # OpenPose is rendered at the size of the frame's DensePose image (the source frame size) by default
+        condition = read_condition_frame(paths, folders, size=(10, 16), center_crop=(10, 8))
+        assert condition.shape == (6, 10, 8) and torch.equal(condition, clip[t])
+        assert torch.equal(read_condition_frame(paths, folders, source_size=(HEIGHT, WIDTH), size=(10, 16))[:, :, 4:12],
+                           clip[t])
+
+
+def test_condition_folder_errors(pose_root):
+    folders = [ConditionFolder(dir=str(pose_root / "train_densepose" / "seq0"), kind="densepose"),
+               ConditionFolder(dir=str(pose_root / "train_openpose" / "seq0"), kind="openpose")]
+    paths = condition_frame_files(folders)[0]
+    with pytest.raises(InputError, match="openpose condition folders alone: give source_size"):
+        read_condition_frame(paths[1:], folders[1:])
+    assert read_condition_frame(paths[1:], folders[1:], source_size=(HEIGHT, WIDTH)).shape == (3, HEIGHT, WIDTH)
+    Image.fromarray(iuv(0)[:10]).save(paths[0])                  # a DensePose image smaller than the frame
+    with pytest.raises(InputError, match="000000_keypoints.json: 20x32 does not match .*000000.png \\(10x32\\)"):
+        read_condition_frame(paths, folders, source_size=(HEIGHT, WIDTH))
+    (pose_root / "train_openpose" / "seq0" / "000002_keypoints.json").unlink()
+    with pytest.raises(InputError, match="train_openpose/seq0: 3 files but .*train_densepose/seq0 has 4 .*has "
+                                         "000002.png, .*train_openpose/seq0 has no file for it"):
+        condition_frame_files(folders)
