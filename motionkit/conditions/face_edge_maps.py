@@ -33,12 +33,14 @@ from typing import Literal, NamedTuple, Optional
 
 import numpy as np
 import torch
-from pydantic import Field, model_validator
+from pydantic import Field
 from torch import Tensor
 
 from ..errors import InputError
 from ..interfaces import Config, ConditionExtractor
 from .face_landmarks import FaceLandmarkEdges
+from .canny import CannyConfig, CannyEdges
+from .face_edges import check_landmarks
 from .face_parts import NUM_CHANNELS, face_edge_input
 
 
@@ -50,12 +52,19 @@ class FaceEdgeInput(NamedTuple):
     landmarks: list[Optional[np.ndarray]]      #: per frame (68, 2) pixels, or None (no face)
 
 
+class BackgroundCannyConfig(CannyConfig):
+    """The core ``canny`` settings with scikit-image's defaults, which the official face data uses: thresholds
+    0.1 / 0.2 on the unnormalised Sobel magnitude, sigma 1, a 9x9 kernel (sigma 1 truncated at 4 sigma)."""
+
+    kernel_size: int = Field(9, ge=3)
+
+
 class FaceEdgeMapsConfig(Config):
     """Landmarks (as ``face-landmarks``): weights_dir, detector (``sfd`` or ``none`` for face crops),
     detector_threshold, flip_input. The official input: distance_maps (official: not ``--no_dist_map``),
-    background_edges (official: not ``--no_canny_edge``). Canny of the background: thresholds on the
-    unnormalised Sobel magnitude of the gray image in [0, 1], Gaussian sigma and (odd) kernel size; the
-    defaults are scikit-image's (see the module docstring)."""
+    background_edges (official: not ``--no_canny_edge``). canny: the core ``canny`` extractor's settings for
+    the background edges (``low_threshold``, ``high_threshold``, ``kernel_size``, ``sigma``), defaults
+    scikit-image's (see the module docstring)."""
 
     weights_dir: Optional[Path] = None
     detector: Literal["sfd", "none"] = "sfd"
@@ -63,19 +72,7 @@ class FaceEdgeMapsConfig(Config):
     flip_input: bool = False
     distance_maps: bool = True
     background_edges: bool = True
-    canny_low_threshold: float = Field(0.1, gt=0)
-    canny_high_threshold: float = Field(0.2, gt=0)
-    canny_sigma: float = Field(1.0, gt=0)
-    canny_kernel_size: int = Field(9, ge=3)
-
-    @model_validator(mode="after")
-    def _check(self) -> "FaceEdgeMapsConfig":
-        if self.canny_low_threshold > self.canny_high_threshold:
-            raise ValueError(
-                f"canny_low_threshold {self.canny_low_threshold} exceeds canny_high_threshold {self.canny_high_threshold}")
-        if self.canny_kernel_size % 2 == 0:
-            raise ValueError(f"canny_kernel_size must be odd, got {self.canny_kernel_size}")
-        return self
+    canny: BackgroundCannyConfig = Field(default_factory=BackgroundCannyConfig)
 
 
 def _check_frames(frames: Tensor) -> None:
@@ -105,6 +102,7 @@ class FaceEdgeMaps(ConditionExtractor):
             weights_dir=c.weights_dir, detector=c.detector, detector_threshold=c.detector_threshold,
             flip_input=c.flip_input,
         )
+        self.canny = CannyEdges(c.canny)
 
     @property
     def channels(self) -> int:
@@ -116,12 +114,8 @@ class FaceEdgeMaps(ConditionExtractor):
         _check_frames(frames)
         import kornia  # imported on use: kornia adds ~0.4 s to every CLI start
 
-        c = self.config
         gray = torch.round(kornia.color.rgb_to_grayscale(frames.float().clamp(0, 1)) * 255) / 255
-        _, edges = kornia.filters.canny(
-            gray, c.canny_low_threshold, c.canny_high_threshold, (c.canny_kernel_size, c.canny_kernel_size),
-            (c.canny_sigma, c.canny_sigma))
-        return edges[:, 0] > 0.5
+        return self.canny(gray)[:, 0] > 0.5
 
     def render(self, landmarks: list[Optional[np.ndarray]], frames: Tensor) -> FaceEdgeInput:
         """The input of ``frames (B, 3, H, W)`` in [0, 1] from per-frame ``(68, 2)`` pixel landmarks (x first;
@@ -134,9 +128,7 @@ class FaceEdgeMaps(ConditionExtractor):
         inputs, parts = [], []
         for index, points in enumerate(landmarks):
             if points is not None:
-                points = np.asarray(points)
-                if points.shape != (68, 2):
-                    raise InputError(f"face-edge-maps: landmarks[{index}] must have shape (68, 2), got {points.shape}")
+                points = check_landmarks(points, f"face-edge-maps: landmarks[{index}]")
             image, labels = face_edge_input(
                 points, height, width, None if background is None else background[index], self.config.distance_maps)
             inputs.append(torch.from_numpy(image))

@@ -52,15 +52,21 @@ def _quadratic(points: np.ndarray) -> np.ndarray:
     return basis @ points
 
 
+def check_landmarks(landmarks: np.ndarray, name: str = "landmarks") -> np.ndarray:
+    """``landmarks`` as float64 ``(68, 2)`` pixel coordinates (x first); :class:`InputError` naming ``name``
+    for another shape or non-finite values."""
+    points = np.asarray(landmarks, dtype=np.float64)
+    if points.shape != (68, 2):
+        raise InputError(f"{name}: face landmarks must have shape (68, 2) (x, y in pixels), got {points.shape}")
+    if not np.isfinite(points).all():
+        raise InputError(f"{name}: face landmarks contain NaN or infinite values")
+    return points
+
+
 def face_edge_map(landmarks: np.ndarray, height: int, width: int, thickness: int = 2,
                   forehead: bool = True) -> np.ndarray:
     """``(68, 2)`` landmarks in pixels (x first) -> ``(height, width)`` uint8 edge map (255 on edges)."""
-    points = np.asarray(landmarks, dtype=np.float64)
-    if points.shape != (68, 2):
-        raise InputError(f"face landmarks must have shape (68, 2), got {points.shape}")
-    if not np.isfinite(points).all():
-        raise InputError("face landmarks contain NaN or infinite values")
-    points = add_forehead(points)
+    points = add_forehead(check_landmarks(landmarks))
     canvas = np.zeros((height, width), np.uint8)
     for p, part in enumerate(FACE_PARTS):
         for chain in part:

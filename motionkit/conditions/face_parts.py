@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
-from .face_edges import FACE_PARTS
+from .face_edges import FACE_PARTS, check_landmarks
 
 #: part label of each entry of :data:`~motionkit.conditions.face_edges.FACE_PARTS`
 PART_LABELS: tuple[int, ...] = (1, 2, 2, 3, 4, 4, 5, 6)
@@ -45,17 +45,6 @@ PART_NAMES: tuple[str, ...] = ("background", "face", "eyebrows", "nose", "eyes",
 NUM_CHAINS: int = sum(len(part) for part in FACE_PARTS)
 #: channels of the full input: the edge map and one distance map per chain
 NUM_CHANNELS: int = 1 + NUM_CHAINS
-
-
-def check_landmarks(landmarks: np.ndarray, name: str = "landmarks") -> np.ndarray:
-    """``landmarks`` as float64 ``(68, 2)`` pixel coordinates (x first); :class:`InputError` naming ``name``
-    for another shape or non-finite values."""
-    points = np.asarray(landmarks, dtype=np.float64)
-    if points.shape != (68, 2):
-        raise InputError(f"{name}: face landmarks must have shape (68, 2) (x, y in pixels), got {points.shape}")
-    if not np.isfinite(points).all():
-        raise InputError(f"{name}: face landmarks contain NaN or infinite values")
-    return points
 
 
 def add_official_forehead(landmarks: np.ndarray) -> np.ndarray:

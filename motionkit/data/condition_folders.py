@@ -166,13 +166,18 @@ def _source_size(paths: Sequence[PathLike]) -> tuple[int, int]:
     if not paths:
         raise InputError("openpose condition folders alone: give source_size, the (H, W) of the frames the "
                          "keypoints were detected on")
+    return image_size(paths[0])
+
+
+def image_size(path: PathLike) -> tuple[int, int]:
+    """``(H, W)`` of an image file, from its header; errors name the file."""
     try:
-        with Image.open(paths[0]) as image:
+        with Image.open(path) as image:
             return image.height, image.width
     except FileNotFoundError:
-        raise FileNotFoundError(f"{paths[0]}: no such file") from None
+        raise FileNotFoundError(f"{path}: no such file") from None
     except OSError as error:
-        raise InputError(f"{paths[0]}: not a readable image ({type(error).__name__}: {error})") from None
+        raise InputError(f"{path}: not a readable image ({type(error).__name__}: {error})") from None
 
 
 def _densepose_pixels(image: np.ndarray, path: Path, part: ConditionFolder,

@@ -21,7 +21,6 @@ from typing import Literal, Optional, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from pydantic import Field, model_validator
 from torch import Tensor
 
@@ -29,7 +28,7 @@ from ..errors import InputError
 from ..interfaces import Config, Dataset
 from ..io import IMAGE_SUFFIXES, frames_to_tensor, natural_key, read_image, read_label_image
 from .augmentation import AugmentationConfig, ClipAugmentation
-from .condition_folders import ConditionFolder, crop_center, list_condition_files, read_condition_frame
+from .condition_folders import ConditionFolder, crop_center, image_size, list_condition_files, read_condition_frame
 
 
 
@@ -164,7 +163,7 @@ class PairedSequencesDataset(Dataset):
         if "instances" in files:
             item["instances"] = self._labels([files["instances"][i] for i in picks])
         if "face_boxes" in files:
-            height, width = self._source_size(files["frames"][picks[0]])
+            height, width = image_size(files["frames"][picks[0]])
             item["face_box"] = torch.stack([_read_face_box(files["face_boxes"][i], height, width, item["frames"].shape[-2:])
                                             for i in picks])
         shapes = {key: tuple(value.shape[-2:]) for key, value in item.items() if key != "face_box"}
@@ -189,11 +188,6 @@ class PairedSequencesDataset(Dataset):
         item["sequence_index"] = torch.tensor(index)
         return item
 
-    @staticmethod
-    def _source_size(path: Path) -> tuple[int, int]:
-        with Image.open(path) as image:
-            return image.height, image.width
-
     def _images(self, paths: list[Path]) -> Tensor:
         clip = frames_to_tensor([read_image(p) for p in paths])
         if self.config.size is not None and tuple(clip.shape[-2:]) != tuple(self.config.size):
@@ -203,7 +197,7 @@ class PairedSequencesDataset(Dataset):
     def _condition_parts(self, files: dict[str, list[Path]], picks: list[int],
                          rng: Optional[np.random.Generator]) -> Tensor:
         """The concatenated condition folders of a clip -> ``(T, 3 * folders, H, W)`` (see the module docstring)."""
-        source_size = self._source_size(files["frames"][picks[0]])  # vid2vid renders poses at the source size
+        source_size = image_size(files["frames"][picks[0]])  # vid2vid renders poses at the source size
         frames = [read_condition_frame([files[f"conditions{k}"][i] for k in range(len(self.parts))], self.parts,
                                        source_size=source_size, size=self.config.size, rng=rng) for i in picks]
         for k, part in enumerate(self.parts):

@@ -131,8 +131,8 @@ def test_bad_inputs_are_named(extractor, tmp_path):
         face_edge_input(np.full((68, 2), np.nan), H, W)
     with pytest.raises(InputError, match="background_edges"):
         face_edge_input(synthetic_face(), H, W, background_edges=np.zeros((H, W + 1), bool))
-    with pytest.raises(ConfigError, match="canny_kernel_size"):
-        FaceEdgeMaps(weights_dir=tmp_path, detector="none", canny_kernel_size=4)
+    with pytest.raises(ConfigError, match="kernel_size"):
+        FaceEdgeMaps(weights_dir=tmp_path, detector="none", canny={"kernel_size": 4})
 
 
 def test_component_conforms(extractor, tmp_path):

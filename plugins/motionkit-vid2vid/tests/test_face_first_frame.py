@@ -259,3 +259,38 @@ def test_official_face_options_give_the_face_condition(tmp_path):
                        official.netG0.state_dict()["model_final_w.1.weight"])
     with pytest.raises(MissingWeightsError, match="s3fd"):
         Vid2Vid.from_official(tmp_path, tmp_path / "opt.json", condition_params={"weights_dir": str(tmp_path)})
+
+
+def test_synthesize_cli_face_flags_reach_their_files(tmp_path, capsys):
+    """``--single-frame-encoder`` / ``--face-features`` name the first-frame files, ``--face-weights`` the
+    face-alignment folder of an official edge2face checkpoint; each missing file is named."""
+    import json
+
+    from motionkit.cli import main
+    from motionkit_vid2vid.official import generator_config
+
+    options = {"dataset_mode": "face", "input_nc": 15, "ngf": 4, "n_blocks": 2, "n_downsample_G": 2}
+    (tmp_path / "opt.json").write_text(json.dumps(options))
+    torch.manual_seed(0)
+    torch.save(Vid2VidGenerator(generator_config(options)).scale_network(0).state_dict(), tmp_path / "latest_net_G0.pth")
+    base = ["synthesize", "--method", "vid2vid", "--checkpoint", str(tmp_path), "--config", str(tmp_path / "opt.json"),
+            "--condition", str(tmp_path), "--out", str(tmp_path / "out.mp4")]
+
+    assert main([*base, "--face-features", str(tmp_path / "f.npy")]) not in (0, None)
+    assert "go with --single-frame" in capsys.readouterr().err
+
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "latest_net_G.pth").write_bytes(b"")
+    assert main([*base, "--single-frame", str(single / "latest_net_G.pth"), "--single-frame-kind", "edge2face",
+                 "--single-frame-encoder", str(tmp_path / "E.pth"), "--face-features", str(tmp_path / "bank.npy")]) \
+        not in (0, None)
+    err = capsys.readouterr().err
+    assert str(tmp_path / "E.pth") in err and str(tmp_path / "bank.npy") in err
+
+    empty = tmp_path / "no_face_weights"
+    empty.mkdir()
+    assert main([*base, "--face-weights", str(empty)]) not in (0, None)
+    err = capsys.readouterr().err
+    assert str(empty) in err and "s3fd" in err
+    assert not (tmp_path / "out.mp4").exists()

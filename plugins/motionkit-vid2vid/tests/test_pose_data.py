@@ -93,6 +93,12 @@ def test_synthesize_from_condition_folders(tmp_path):
     assert len(video) == 5 and (video.height, video.width) == (16, 16) and video.fps == 25
     assert main([*command, "--out", str(tmp_path / "slow.mp4"), "--fps", "10"]) in (0, None)
     assert open_video(tmp_path / "slow.mp4").fps == 10
+    openpose_only = ["synthesize", "--method", "vid2vid", "--checkpoint", str(checkpoint), "--condition",
+                     f"openpose:{tmp_path / 'train_openpose' / 'dance'}", f"openpose:{tmp_path / 'train_openpose' / 'dance'}",
+                     "--size", "16", "32", "--center-crop", "16", "16", "--out", str(tmp_path / "poses.mp4")]
+    assert main(openpose_only) not in (0, None)   # nothing to take the canvas size from
+    assert main([*openpose_only, "--source-size", "24", "48"]) in (0, None)
+    assert len(open_video(tmp_path / "poses.mp4")) == 5
 
 
 def test_folder_conditions_are_the_datasets(tmp_path):
@@ -108,6 +114,12 @@ def test_folder_conditions_are_the_datasets(tmp_path):
         assert condition.shape == (1, 6, 16, 16) and torch.equal(condition[0], clip[t] * 2 - 1)
     frames = list(synth.frames(folders))
     assert len(frames) == 4 and frames[0].shape == (3, 16, 16)
+    # OpenPose is drawn on the frames' canvas (24x48 here); another source_size moves the pose lines only
+    same = list(synth.conditions(folders, source_size=(24, 48)))
+    assert all(torch.equal(a, b) for a, b in zip(same, conditions))
+    other = list(synth.conditions(folders, source_size=(48, 96)))
+    assert all(torch.equal(a[:, :3], b[:, :3]) for a, b in zip(other, conditions))
+    assert any(not torch.equal(a[:, 3:], b[:, 3:]) for a, b in zip(other, conditions))
 
 
 def test_condition_folder_errors(tmp_path, capsys):
