@@ -1,13 +1,14 @@
 """The vid2vid section of ``motionkit demo``: train briefly on ``scenes``, synthesise unseen street clips.
 
-The model and losses come from the built-in config ``vid2vid/scenes`` plus a pixel L1 term (see
-:data:`OVERRIDES`). Training clips are drawn from a
-pool of pre-rendered clips. On unseen label-map sequences the trained generator runs recurrently from the
+The model and losses come from the built-in config ``vid2vid/scenes`` with :data:`OVERRIDES` (a pixel L1
+term, a cosine learning-rate decay over the budget, bf16 autocast where the CPU has it). Training clips are
+drawn from a pool of pre-rendered clips. On unseen label-map sequences the trained generator runs recurrently from the
 first ``n_frames - 1`` real frames (the official ``--use_real_img`` start) and is scored against the real
 frames and for temporal consistency (warping error with the exact flow the renderer knows).
 
 The baseline synthesises frame by frame: pix2pixHD's global generator on the same per-frame conditions and
-data, trained with L1 for a quarter of the training time; it sees no previous frames.
+data, trained with L1 for a quarter of the training time (float32, constant learning rate); it sees no
+previous frames.
 """
 from __future__ import annotations
 
